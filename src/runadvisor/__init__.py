@@ -1,0 +1,103 @@
+"""runadvisor: run Kedro-style pipelines, measure them, and get told how to run them.
+
+The public names are imported lazily so that ``import runadvisor`` stays cheap
+(pandas, matplotlib and psutil load only where they are used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # pipeline
+    "node": "runadvisor.pipeline",
+    "Node": "runadvisor.pipeline",
+    "pipeline": "runadvisor.pipeline",
+    "Pipeline": "runadvisor.pipeline",
+    "CircularDependencyError": "runadvisor.pipeline",
+    "OutputNotUniqueError": "runadvisor.pipeline",
+    # io
+    "AbstractDataset": "runadvisor.io",
+    "DatasetError": "runadvisor.io",
+    "DatasetNotFoundError": "runadvisor.io",
+    "MemoryDataset": "runadvisor.io",
+    "CachedDataset": "runadvisor.io",
+    "CSVDataset": "runadvisor.io",
+    "ParquetDataset": "runadvisor.io",
+    "PickleDataset": "runadvisor.io",
+    "JSONDataset": "runadvisor.io",
+    "DataCatalog": "runadvisor.io",
+    "SharedMemoryDataCatalog": "runadvisor.io",
+    # runners
+    "AbstractRunner": "runadvisor.runners",
+    "SequentialRunner": "runadvisor.runners",
+    "ThreadRunner": "runadvisor.runners",
+    "ParallelRunner": "runadvisor.runners",
+    "NodeEvent": "runadvisor.runners",
+    # profiles
+    "Profiler": "runadvisor.profiles",
+    "RunProfile": "runadvisor.profiles",
+    "NodeRecord": "runadvisor.profiles",
+    "profile_run": "runadvisor.profiles",
+    # advisor
+    "advise": "runadvisor.advisor",
+    "Recommendation": "runadvisor.advisor",
+    "PipelineFacts": "runadvisor.advisor",
+    # reports
+    "write_report": "runadvisor.reports",
+    # errors
+    "RunAdvisorError": "runadvisor.exceptions",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runadvisor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from runadvisor.advisor import PipelineFacts, Recommendation, advise
+    from runadvisor.exceptions import RunAdvisorError
+    from runadvisor.io import (
+        AbstractDataset,
+        CachedDataset,
+        CSVDataset,
+        DataCatalog,
+        DatasetError,
+        DatasetNotFoundError,
+        JSONDataset,
+        MemoryDataset,
+        ParquetDataset,
+        PickleDataset,
+        SharedMemoryDataCatalog,
+    )
+    from runadvisor.pipeline import (
+        CircularDependencyError,
+        Node,
+        OutputNotUniqueError,
+        Pipeline,
+        node,
+        pipeline,
+    )
+    from runadvisor.profiles import NodeRecord, Profiler, RunProfile, profile_run
+    from runadvisor.reports import write_report
+    from runadvisor.runners import (
+        AbstractRunner,
+        NodeEvent,
+        ParallelRunner,
+        SequentialRunner,
+        ThreadRunner,
+    )
