@@ -1,0 +1,228 @@
+"""Datasets whose data lives in this process: ``MemoryDataset`` and ``CachedDataset``.
+
+Copies guard the stored object against a node that mutates what it loaded (or
+what it saved). The copy mode is inferred per object without importing pandas or
+numpy: if they are not in ``sys.modules`` the object cannot be one of theirs.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from typing import Any, Literal
+
+from runadvisor.io.core import (
+    AbstractDataset,
+    DatasetError,
+    DatasetValueError,
+    dataset_exists,
+    is_dataset,
+    release_dataset,
+)
+
+TCopyMode = Literal["deepcopy", "copy", "assign"]
+_COPY_MODES = ("deepcopy", "copy", "assign")
+
+_EMPTY_MESSAGE = (
+    "Data for MemoryDataset has not been saved yet. Nothing has saved to it, or its "
+    "data was released after its last consumer ran: save to it first, or give the "
+    "data to the catalog as a raw value."
+)
+
+
+class _Empty:
+    """The 'no data' marker; pickles by reference so it stays the one marker."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<empty>"
+
+    def __reduce__(self) -> str:
+        return "_EMPTY"
+
+
+_EMPTY: Any = _Empty()
+
+
+def _check_copy_mode(copy_mode: str | None) -> None:
+    if copy_mode is not None and copy_mode not in _COPY_MODES:
+        raise DatasetValueError(
+            f"Invalid copy mode: {copy_mode!r}. Possible values are: deepcopy, copy, assign."
+        )
+
+
+def infer_copy_mode(data: Any) -> TCopyMode:
+    """The copy mode Kedro would pick for ``data``.
+
+    pandas DataFrames and numpy arrays are copied with ``.copy()``; other
+    DataFrame types (polars, Spark) and ibis tables are assigned, as they are
+    immutable or cannot be deep-copied; everything else is deep-copied.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        frame = getattr(pandas, "DataFrame", None)
+        if frame is not None and isinstance(data, frame):
+            return "copy"
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        array = getattr(numpy, "ndarray", None)
+        if array is not None and isinstance(data, array):
+            return "copy"
+    kind = type(data)
+    if kind.__name__ == "DataFrame":
+        return "assign"
+    if kind.__name__ == "Table" and kind.__module__.startswith("ibis"):
+        return "assign"
+    return "deepcopy"
+
+
+def copy_with_mode(data: Any, copy_mode: TCopyMode) -> Any:
+    """Copy ``data`` as ``copy_mode`` says ("deepcopy", "copy" or "assign")."""
+    if copy_mode == "deepcopy":
+        return copy.deepcopy(data)
+    if copy_mode == "copy":
+        method = getattr(data, "copy", None)
+        return method() if callable(method) else copy.copy(data)
+    if copy_mode == "assign":
+        return data
+    _check_copy_mode(copy_mode)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class MemoryDataset(AbstractDataset):
+    """Holds one Python object in memory, copying it on save and on load.
+
+    ``copy_mode`` is "deepcopy", "copy" or "assign"; None infers it per object
+    (see ``infer_copy_mode``).
+    """
+
+    _EPHEMERAL = True
+
+    def __init__(
+        self,
+        data: Any = _EMPTY,
+        copy_mode: TCopyMode | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        _check_copy_mode(copy_mode)
+        self._copy_mode = copy_mode
+        self.metadata = metadata
+        self._data: Any = _EMPTY
+        if data is not _EMPTY:
+            self._store(data)
+
+    def _mode(self, data: Any) -> TCopyMode:
+        return self._copy_mode or infer_copy_mode(data)
+
+    def _store(self, data: Any) -> None:
+        """Store a copy of ``data`` (``None`` allowed, as Kedro's constructor allows it)."""
+        self._data = copy_with_mode(data, self._mode(data))
+
+    def _load_or_empty(self) -> Any:
+        """A copy of the data, or the ``_EMPTY`` marker; never raises for emptiness."""
+        data = self._data
+        if data is _EMPTY:
+            return _EMPTY
+        return copy_with_mode(data, self._mode(data))
+
+    def load(self) -> Any:
+        """A copy of the stored object."""
+        data = self._load_or_empty()
+        if data is _EMPTY:
+            raise DatasetError(_EMPTY_MESSAGE)
+        return data
+
+    def save(self, data: Any) -> None:
+        """Store a copy of ``data``."""
+        self._store(data)
+
+    def _peek(self) -> Any:
+        """The stored object itself, not a copy (the process runner pickles it anyway)."""
+        data = self._data
+        if data is _EMPTY:
+            raise DatasetError(_EMPTY_MESSAGE)
+        return data
+
+    def _put(self, data: Any) -> None:
+        """Store ``data`` itself, not a copy (it arrived unpickled, so nobody else holds it)."""
+        self._data = data
+
+    def _exists(self) -> bool:
+        return self._data is not _EMPTY
+
+    def _release(self) -> None:
+        self._data = _EMPTY
+
+    def _describe(self) -> dict[str, Any]:
+        data = self._data
+        return {
+            "data": None if data is _EMPTY else f"<{type(data).__name__}>",
+            "copy_mode": self._copy_mode,
+        }
+
+
+class CachedDataset(AbstractDataset):
+    """Wraps a dataset and keeps what it loaded or saved in memory.
+
+    The first ``load`` reads the wrapped dataset; later ones return (a copy of)
+    the cache. ``save`` writes through to the wrapped dataset and the cache.
+    Pickling drops the cache, so a worker process gets the wrapped dataset only.
+    """
+
+    _EPHEMERAL = True
+
+    def __init__(
+        self,
+        dataset: Any,
+        version: Any = None,
+        copy_mode: TCopyMode | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if version is not None:
+            raise DatasetValueError(
+                "CachedDataset(version=...) is not supported: runadvisor has no dataset "
+                "versioning. Drop the version argument."
+            )
+        if isinstance(dataset, dict):
+            raise DatasetValueError(
+                "CachedDataset needs a dataset object, not a config dict: write "
+                "CachedDataset(CSVDataset(filepath=...)) instead of CachedDataset({...})."
+            )
+        if not is_dataset(dataset):
+            raise DatasetValueError(
+                f"CachedDataset wraps a dataset, but was given a {type(dataset).__name__}: "
+                "a dataset needs load() and save()."
+            )
+        self._dataset = dataset
+        self._cache = MemoryDataset(copy_mode=copy_mode)
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        """The cached data if any, else the wrapped dataset's data (then cached)."""
+        cached = self._cache._load_or_empty()
+        if cached is not _EMPTY:
+            return cached
+        data = self._dataset.load()
+        self._cache._store(data)
+        return data
+
+    def save(self, data: Any) -> None:
+        """Save to the wrapped dataset, then to the cache."""
+        self._dataset.save(data)
+        self._cache._store(data)
+
+    def _exists(self) -> bool:
+        return self._cache._exists() or dataset_exists(self._dataset)
+
+    def _release(self) -> None:
+        self._cache._release()
+        release_dataset(self._dataset)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset, "cache": self._cache._describe()["data"]}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = MemoryDataset(copy_mode=self._cache._copy_mode)
+        return state
