@@ -223,3 +223,15 @@ def test_cached_dataset_wraps_load_errors() -> None:
         cached.load()
     with pytest.raises(DatasetError, match="Saving 'None'"):
         cached.save(None)
+
+
+def test_data_that_cannot_be_copied_suggests_assign() -> None:
+    import threading
+
+    with pytest.raises(DatasetError) as info:
+        MemoryDataset({"lock": threading.Lock()})
+    message = str(info.value)
+    assert message.startswith("MemoryDataset cannot deepcopy a dict: cannot pickle")
+    assert "copy_mode='assign'" in message
+    lock = threading.Lock()
+    assert MemoryDataset(lock, copy_mode="assign").load() is lock

@@ -117,7 +117,14 @@ class MemoryDataset(AbstractDataset):
 
     def _store(self, data: Any) -> None:
         """Store a copy of ``data`` (``None`` allowed, as Kedro's constructor allows it)."""
-        self._data = copy_with_mode(data, self._mode(data))
+        mode = self._mode(data)
+        try:
+            self._data = copy_with_mode(data, mode)
+        except Exception as exc:
+            raise DatasetError(
+                f"MemoryDataset cannot {mode} a {type(data).__name__}: {exc}. Store it "
+                "without copying with MemoryDataset(data, copy_mode='assign')."
+            ) from exc
 
     def _load_or_empty(self) -> Any:
         """A copy of the data, or the ``_EMPTY`` marker; never raises for emptiness."""

@@ -146,22 +146,45 @@ def find_unpicklable(
     else:
         return None
 
-    keep_alive: dict[int, Any] = {id(obj): obj}
-    path = root
-    current = obj
-    for _ in range(max_depth):
-        for child_path, child in _safe_children(current, path):
-            if id(child) in keep_alive:
-                continue
-            keep_alive[id(child)] = child
-            try:
-                dumps(child)
-            except Exception as exc:
-                path, current, error = child_path, child, exc
-                break
-        else:
-            break
-    return f"{path}: {_describe_error(error)}"
+    seen: dict[int, Any] = {id(obj): obj}  # holds the objects so their ids stay unique
+    found_path, found_error, _ = _search(obj, root, error, max_depth, dumps, seen)
+    return f"{found_path}: {_describe_error(found_error)}"
+
+
+def _search(
+    obj: Any,
+    path: str,
+    error: BaseException,
+    depth: int,
+    dumps: Callable[[Any], bytes],
+    seen: dict[int, Any],
+) -> tuple[str, BaseException, bool]:
+    """The deepest failing part under ``obj`` (which failed with ``error``).
+
+    The third value says whether the answer is conclusive: a part whose only
+    failing children were already visited (a cycle back to an ancestor) may be
+    failing only through that ancestor, so a sibling that fails on its own is
+    preferred to it.
+    """
+    if depth <= 0:
+        return path, error, True
+    fallback: tuple[str, BaseException, bool] | None = None
+    skipped = False
+    for child_path, child in _safe_children(obj, path):
+        if id(child) in seen:
+            skipped = True
+            continue
+        seen[id(child)] = child
+        try:
+            dumps(child)
+        except Exception as child_error:
+            result = _search(child, child_path, child_error, depth - 1, dumps, seen)
+            if result[2]:
+                return result
+            fallback = fallback or result
+    if fallback is not None:
+        return fallback
+    return path, error, not skipped
 
 
 def _safe_children(obj: Any, path: str) -> Iterator[tuple[str, Any]]:
