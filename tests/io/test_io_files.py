@@ -231,3 +231,17 @@ def test_json_file_written_by_others_loads(tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     path.write_text(json.dumps([1, 2]), encoding="utf-8")
     assert JSONDataset(path).load() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("kind", "method"), [(CSVDataset, "to_csv"), (ParquetDataset, "to_parquet")]
+)
+def test_frame_datasets_say_what_they_save(tmp_path: Path, kind: type, method: str) -> None:
+    dataset = kind(tmp_path / "x")
+    with pytest.raises(DatasetError) as info:
+        dataset.save([1, 2])
+    message = str(info.value)
+    assert message.startswith(f"{kind.__name__}(filepath='{tmp_path / 'x'}'")
+    assert f"saves pandas DataFrames, but was given a list (it has no {method}())" in message
+    assert "PickleDataset" in message
+    assert not dataset.exists()

@@ -77,6 +77,15 @@ class _FileDataset(AbstractDataset):
             )
         return path
 
+    def _require_frame(self, data: Any, method: str) -> None:
+        """A DatasetError unless ``data`` can ``method`` (``to_csv``, ``to_parquet``)."""
+        if not callable(getattr(data, method, None)):
+            raise DatasetError(
+                f"{self} saves pandas DataFrames, but was given a {type(data).__name__} "
+                f"(it has no {method}()). Return a DataFrame from the node, or use "
+                "PickleDataset or JSONDataset for other objects."
+            )
+
     def _exists(self) -> bool:
         return os.path.exists(self._filepath)
 
@@ -102,6 +111,7 @@ class CSVDataset(_FileDataset):
 
     def save(self, data: Any) -> None:
         """Write ``data.to_csv(**save_args)`` atomically."""
+        self._require_frame(data, "to_csv")
         atomic_write(self._filepath, lambda temp: data.to_csv(temp, **self._save_args))
 
 
@@ -131,6 +141,7 @@ class ParquetDataset(_FileDataset):
 
     def save(self, data: Any) -> None:
         """Write ``data.to_parquet(**save_args)`` atomically."""
+        self._require_frame(data, "to_parquet")
         atomic_write(self._filepath, lambda temp: data.to_parquet(temp, **self._save_args))
 
 
