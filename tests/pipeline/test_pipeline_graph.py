@@ -211,9 +211,9 @@ def test_union_difference_intersection():
     assert hash(p) == hash(Pipeline([b, a]))
     assert p.__add__(1) is NotImplemented
     with pytest.raises(TypeError):
-        p + 1  # noqa: B018
+        p + 1
     with pytest.raises(TypeError):
-        p - [a]  # noqa: B018
+        p - [a]
 
 
 def test_union_with_conflicting_node_of_same_name():
