@@ -136,3 +136,11 @@ def test_filter_that_leaves_nothing_says_why(pipe):
 def test_filter_unknown_names_raise(pipe):
     with pytest.raises(PipelineError, match="'trian'"):
         pipe.filter(node_names=["trian"])
+
+
+def test_namespaces_accepts_a_single_str_and_rejects_non_str(pipe):
+    assert names(pipe.only_nodes_with_namespaces("ds.eda")) == ["ds.eda.describe"]
+    with pytest.raises(PipelineError) as info:
+        pipe.only_nodes_with_namespaces([3])
+    assert "each namespace must be a str, but a int was given" in str(info.value)
+    assert "separate arguments" not in str(info.value)

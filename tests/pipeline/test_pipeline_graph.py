@@ -279,3 +279,42 @@ def test_wide_pipeline_is_fast():
 
 def test_nodes_are_node_instances():
     assert all(isinstance(n, Node) for n in diamond().nodes)
+
+
+def test_grouped_nodes_are_fresh_lists():
+    p = diamond()
+    p.grouped_nodes[0].clear()
+    assert len(p.grouped_nodes[0]) == 2
+
+
+def test_many_clashes_are_summarised():
+    with pytest.raises(PipelineError, match=r"\.\.\. and 2 more"):
+        Pipeline([node(g, "a", f"o{k}", name="same") for k in range(8)])
+    with pytest.raises(OutputNotUniqueError, match=r"\.\.\. and 1 more"):
+        Pipeline([node(g, f"i{k}", "out", name=f"n{k}") for k in range(7)])
+
+
+def test_unknown_names_in_empty_and_large_pipelines():
+    with pytest.raises(PipelineError, match="the pipeline has no nodes"):
+        Pipeline([]).only_nodes("x")
+    big = Pipeline([node(g, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(20)])
+    with pytest.raises(PipelineError, match=r"has 20 nodes; pipeline\.describe\(\) lists them"):
+        big.only_nodes("x")
+
+
+def test_node_with_unusual_equality_function_is_still_comparable():
+    class Weird:
+        __name__ = "weird"
+
+        def __call__(self, x):
+            return x
+
+        def __eq__(self, other):
+            raise RuntimeError("no comparing")
+
+        __hash__ = object.__hash__
+
+    a = node(Weird(), "a", "b", name="w")
+    b = node(Weird(), "a", "b", name="w")
+    assert a == a
+    assert a != b

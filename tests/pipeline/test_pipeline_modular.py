@@ -171,3 +171,17 @@ def test_mapping_two_outputs_to_one_name_is_caught(base):
 
     with pytest.raises(OutputNotUniqueError, match="'out' is written by"):
         pipeline(base, outputs={"summed": "out", "settings_used": "out"})
+
+
+def test_list_inputs_and_no_input_nodes_are_renamed():
+    p = pipeline(
+        [
+            node(lambda: 1, None, "one", name="start"),
+            node(lambda a, b: [a + b], ["one", "params:k"], ["two"], name="sum"),
+        ],
+        namespace="ns",
+    )
+    by_name = {n.name: n for n in p.nodes}
+    assert by_name["ns.start"].inputs == []
+    assert by_name["ns.sum"].inputs == ["ns.one", "params:k"]
+    assert by_name["ns.sum"].run({"ns.one": 1, "params:k": 2}) == {"ns.two": 3}

@@ -69,7 +69,11 @@ def _spec_key(spec: _Spec) -> Hashable:
 
 def _check_dataset_name(value: Any, arg: str, where: str, label: str) -> None:
     if not isinstance(value, str) or not value:
-        given = "an empty string" if value == "" else f"a {type(value).__name__} {value!r}"
+        given = (
+            "an empty string"
+            if isinstance(value, str)
+            else f"a {type(value).__name__} {_short_repr(value, 60)}"
+        )
         raise PipelineError(
             f"{label}: every dataset name in '{arg}' must be a non-empty string, but {where} "
             f"is {given}. Name the dataset with a string, e.g. 'clean_data'."
@@ -197,7 +201,7 @@ def _signature_problem(
             )
     else:
         names = {p.name for p in named}
-        unknown = [k for k in kwargs if k not in names or sig.parameters[k].kind == P.VAR_KEYWORD]
+        unknown = [k for k in kwargs if k not in names]
         if unknown and not has_var_kw:
             return (
                 f"has no parameter(s) {', '.join(repr(k) for k in unknown)} (its parameters "
@@ -225,7 +229,7 @@ def _check_signature(func: Callable[..., Any], spec: _Spec, label: str) -> None:
     try:
         # follow_wrapped=False, as Kedro: a decorator's own signature is what gets called.
         sig = inspect.signature(func, follow_wrapped=False)
-    except (TypeError, ValueError):  # builtins and C callables without a signature
+    except Exception:  # builtins, C callables, objects whose introspection fails
         return
     args: list[str] = []
     kwargs: dict[str, str] = {}

@@ -75,14 +75,16 @@ def _flatten(nodes: Any, where: str) -> list[Node]:
     return list(dict.fromkeys(flat))
 
 
-def _as_names(args: Iterable[Any], what: str, where: str) -> list[str]:
+def _as_names(args: Iterable[Any], what: str, where: str, *, varargs: bool = True) -> list[str]:
     names = list(args)
     for name in names:
         if not isinstance(name, str):
+            hint = (
+                f" Pass names as separate arguments, e.g. {where[:-1]}'a', 'b')." if varargs else ""
+            )
             raise PipelineError(
                 f"{where}: each {what} must be a str, but a {type(name).__name__} was given: "
-                f"{_short_repr(name)}. Pass names as separate arguments, e.g. "
-                f"{where[:-1]}'a', 'b')."
+                f"{_short_repr(name)}.{hint}"
             )
     return names
 
@@ -95,9 +97,10 @@ class Pipeline:
     accepts them here too). Validation: node names unique, each dataset produced
     by at most one node, no cycles.
 
-    ``nodes``, ``grouped_nodes``, ``node_dependencies`` and the dicts returned by
-    ``node_children()``, ``dataset_producers()`` and ``dataset_consumers()`` are
-    cached and shared between calls: read them, do not mutate them.
+    ``nodes``, ``node_dependencies`` and the dicts returned by ``node_children()``,
+    ``dataset_producers()`` and ``dataset_consumers()`` are computed once and shared
+    between calls, so a scheduler can use them in its loop: read them, do not mutate
+    them. ``inputs()``, ``outputs()`` and the other dataset sets are fresh copies.
     """
 
     def __init__(
@@ -222,10 +225,7 @@ class Pipeline:
         self._build(state["nodes"])
 
     # -- order and graph ------------------------------------------------------------------
-    @property
-    def grouped_nodes(self) -> list[list[Node]]:
-        """The nodes by topological level (a node's parents are all in earlier levels);
-        each level sorted by node name."""
+    def _levels(self) -> list[list[Node]]:
         grouped = self._cache.get("grouped")
         if grouped is None:
             nodes = self._nodes
@@ -237,11 +237,21 @@ class Pipeline:
         return grouped
 
     @property
+    def grouped_nodes(self) -> list[list[Node]]:
+        """The nodes by topological level (a node's parents are all in earlier levels),
+        each level sorted by node name. Fresh lists on every call, as in Kedro."""
+        return [list(level) for level in self._levels()]
+
+    @property
     def nodes(self) -> list[Node]:
-        """All nodes in topological order: level by level, each level sorted by name."""
+        """All nodes in topological order: level by level, each level sorted by name.
+
+        Computed once and shared between calls (as Kedro's cached property): do not
+        mutate it.
+        """
         ordered = self._cache.get("nodes")
         if ordered is None:
-            ordered = [n for level in self.grouped_nodes for n in level]
+            ordered = [n for level in self._levels() for n in level]
             self._cache["nodes"] = ordered
         return ordered
 
@@ -297,6 +307,8 @@ class Pipeline:
                 value = frozenset(self._consumer_idx)
             elif key == "all_outputs":
                 value = frozenset(self._producer_idx)
+            elif key == "datasets":
+                value = self._frozen("all_inputs") | self._frozen("all_outputs")
             elif key == "inputs":
                 value = self._frozen("all_inputs") - self._frozen("all_outputs")
             else:  # "outputs"
@@ -322,7 +334,7 @@ class Pipeline:
 
     def datasets(self) -> set[str]:
         """Every dataset the pipeline reads or writes."""
-        return set(self._frozen("all_inputs") | self._frozen("all_outputs"))
+        return set(self._frozen("datasets"))
 
     # -- dunder ---------------------------------------------------------------------------
     def _node_set(self) -> frozenset[Node]:
@@ -417,7 +429,7 @@ class Pipeline:
 
     def _check_datasets(self, names: tuple[Any, ...], where: str) -> list[str]:
         wanted = _as_names(names, "dataset name", where)
-        known = self._frozen("all_inputs") | self._frozen("all_outputs")
+        known = self._frozen("datasets")
         unknown = [n for n in wanted if n not in known]
         if unknown:
             raise PipelineError(unknown_names_message("dataset", unknown, known, where))
@@ -478,7 +490,7 @@ class Pipeline:
         where = "only_nodes_with_namespaces()"
         if isinstance(node_namespaces, str):
             node_namespaces = [node_namespaces]
-        wanted = _as_names(node_namespaces, "namespace", where)
+        wanted = _as_names(node_namespaces, "namespace", where, varargs=False)
         known: set[str] = set()
         for n in self._nodes:
             if n._namespace:
