@@ -1,0 +1,302 @@
+"""The profiler: an observer of node events plus a process-tree sampler -> RunProfile.
+
+Two ways to use it::
+
+    profile = profile_run(pipeline, catalog, runner)
+
+    with Profiler(pipeline, runner=runner) as prof:
+        runner.run(pipeline, catalog, observers=[prof])
+    prof.profile.save()
+
+The runner calls ``prof.task_probe`` around every node in its worker (GIL
+monitor, memory, output sizes) and ``prof(event)`` in the parent as nodes
+finish; the sampler thread records memory and CPU of the whole process tree.
+When the run fails, the profile of what ran is still built: the ``with`` form
+leaves it on ``prof.profile``; ``profile_run`` re-raises the run's exception
+with the partial profile attached as ``exc.profile`` (and a note saying so).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from runadvisor.exceptions import add_note
+from runadvisor.profiles import gil as _gil
+from runadvisor.profiles import probe as _probe
+from runadvisor.profiles.machine import collect_machine
+from runadvisor.profiles.records import NodeRecord, RunProfile, _now_iso
+from runadvisor.profiles.sampler import (
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_INTERVAL,
+    Samples,
+    TreeSampler,
+)
+
+
+class Profiler:
+    """Observe one run and build its :class:`RunProfile` (``.profile`` after the run).
+
+    ``pipeline`` (optional) supplies tags, inputs/outputs and the DAG's edges;
+    ``runner`` (optional) its name and ``max_workers``. ``measure_output_bytes``
+    pickles every output in the worker to size it (costs time, off by default).
+    ``gil=False`` skips the GIL monitor; ``sample=False`` the tree sampler;
+    ``reset_peak=False`` leaves the kernel's peak-RSS mark alone (then a node's
+    peak comes from the sampler only).
+    """
+
+    def __init__(
+        self,
+        pipeline: Any = None,
+        *,
+        runner: Any = None,
+        measure_output_bytes: bool = False,
+        gil: bool = True,
+        reset_peak: bool = True,
+        sample: bool = True,
+        sample_interval: float = DEFAULT_INTERVAL,
+        max_sample_interval: float = DEFAULT_MAX_INTERVAL,
+        uss: bool = True,
+        gil_interval: float = _gil.DEFAULT_INTERVAL,
+        gil_threshold: float | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.runner = runner
+        self.sample = sample
+        self.sample_interval = sample_interval
+        self.max_sample_interval = max_sample_interval
+        self.uss = uss
+        self.task_probe = _probe.TaskProbe(
+            gil=gil,
+            measure_output_bytes=measure_output_bytes,
+            reset_peak=reset_peak,
+            gil_interval=gil_interval,
+            gil_threshold=gil_threshold,
+        )
+        self.profile: RunProfile | None = None
+        self._events: list[Any] = []
+        self._lock = threading.Lock()
+        self._t0: float | None = None
+        self._sampler: TreeSampler | None = None
+        self._started_at = ""
+        self._machine: Any = None
+
+    # observer --------------------------------------------------------------
+    def __call__(self, event: Any) -> None:
+        """Receive one NodeEvent (called by the runner in the parent)."""
+        self._events.append(event)
+
+    # lifecycle -------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`start` was called without a matching :meth:`stop`."""
+        return self._t0 is not None
+
+    def start(self) -> None:
+        """Start the clock and the sampler; forget any previous run."""
+        if self.running:
+            raise RuntimeError("this Profiler is already running; stop() it first")
+        self._events = []
+        self.profile = None
+        self._machine = collect_machine(_runner_start_method(self.runner))
+        self._started_at = _now_iso()
+        self._t0 = time.perf_counter()
+        if self.sample:
+            self._sampler = TreeSampler(
+                self._t0,
+                interval=self.sample_interval,
+                max_interval=self.max_sample_interval,
+                uss=self.uss,
+            )
+            self._sampler.start()
+
+    def stop(self, error: BaseException | None = None) -> RunProfile:
+        """Stop sampling and build the profile from the events received so far."""
+        if self._t0 is None:
+            raise RuntimeError("this Profiler was not started")
+        wall = time.perf_counter() - self._t0
+        sampler, self._sampler = self._sampler, None
+        samples = sampler.stop() if sampler is not None else Samples()
+        try:
+            self.profile = self._build(wall, sampler, samples, error)
+        finally:
+            self._t0 = None
+        return self.profile
+
+    def __enter__(self) -> Profiler:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.stop(exc)
+
+    # building --------------------------------------------------------------
+    def _build(
+        self,
+        wall: float,
+        sampler: TreeSampler | None,
+        samples: Samples,
+        error: BaseException | None,
+    ) -> RunProfile:
+        assert self._t0 is not None
+        specs, edges = _pipeline_facts(self.pipeline)
+        records = [self._record(event, specs, sampler) for event in list(self._events)]
+        records.sort(key=lambda r: (r.start, r.name))
+        probe = self.task_probe
+        settings = {
+            "measure_output_bytes": probe.measure_output_bytes,
+            "gil": probe.gil,
+            "gil_interval": probe.gil_interval,
+            "gil_threshold": (
+                probe.gil_threshold if probe.gil_threshold is not None else _gil.default_threshold()
+            ),
+            "reset_peak": probe.reset_peak,
+            "sample_interval": self.sample_interval if self.sample else None,
+            "max_sample_interval": self.max_sample_interval if self.sample else None,
+            "sampler_cost": sampler.cost if sampler is not None else None,
+        }
+        return RunProfile(
+            runner=type(self.runner).__name__ if self.runner is not None else "unknown",
+            max_workers=_max_workers(self.runner),
+            wall=wall,
+            nodes=records,
+            machine=self._machine,
+            edges=edges,
+            samples=samples,
+            started_at=self._started_at,
+            error=None if error is None else f"{type(error).__name__}: {error}",
+            settings=settings,
+        )
+
+    def _record(
+        self, event: Any, specs: dict[str, tuple[list[str], list[str], list[str]]], sampler: Any
+    ) -> NodeRecord:
+        assert self._t0 is not None
+        extras = getattr(event, "extras", None) or {}
+        start = event.start - self._t0
+        end = event.end - self._t0
+        wall = max(0.0, end - start)
+        tags, inputs, outputs = specs.get(event.node, ([], [], []))
+
+        gil = extras.get(_probe.GIL_HELD)
+        if gil is not None:
+            gil = max(0.0, min(float(gil), wall))
+
+        rss_start = extras.get(_probe.RSS_START)
+        rss_end = extras.get(_probe.RSS_END)
+        hwm = extras.get(_probe.PEAK_RSS)
+        sampled = sampler.peak_rss(event.pid, start, end) if sampler is not None else None
+        readings = [v for v in (hwm, sampled, rss_start, rss_end) if v is not None]
+        peak = max(readings) if readings else None
+        if hwm is not None:
+            source = "hwm"
+        elif sampled is not None:
+            source = "sampler"
+        elif readings:
+            source = "probe"
+        else:
+            source = None
+        baseline = rss_start
+        if baseline is None and sampler is not None:
+            baseline = sampler.rss_before(event.pid, start)
+        delta = max(0, peak - baseline) if peak is not None and baseline is not None else None
+
+        by_output = extras.get(_probe.OUT_BYTES)
+        out_bytes = None
+        if by_output is not None:
+            out_bytes = sum(size for size in by_output.values() if size is not None)
+
+        return NodeRecord(
+            name=event.node,
+            start=start,
+            end=end,
+            cpu=float(event.cpu),
+            pid=int(event.pid),
+            thread=int(event.thread),
+            tags=tags,
+            inputs=inputs,
+            outputs=outputs,
+            gil_held=gil,
+            rss_start=baseline,
+            peak_rss=peak,
+            peak_rss_delta=delta,
+            peak_source=source,
+            out_bytes=out_bytes,
+            out_bytes_by_output=dict(by_output) if by_output is not None else None,
+            error=event.error,
+        )
+
+
+def profile_run(
+    pipeline: Any,
+    catalog: Any,
+    runner: Any,
+    *,
+    measure_output_bytes: bool = False,
+    only_missing_outputs: bool = False,
+    **options: Any,
+) -> RunProfile:
+    """Run ``pipeline`` on ``catalog`` with ``runner`` under a :class:`Profiler`.
+
+    ``options`` go to :class:`Profiler`. If the run fails its exception is
+    re-raised with the partial profile attached as ``exc.profile``.
+    """
+    profiler = Profiler(
+        pipeline, runner=runner, measure_output_bytes=measure_output_bytes, **options
+    )
+    try:
+        with profiler:
+            runner.run(
+                pipeline, catalog, only_missing_outputs=only_missing_outputs, observers=[profiler]
+            )
+    except BaseException as exc:
+        if profiler.profile is not None:
+            try:
+                exc.profile = profiler.profile  # type: ignore[attr-defined]
+                add_note(exc, "runadvisor: the partial profile of this run is in `exc.profile`")
+            except (AttributeError, TypeError):  # exceptions that refuse attributes
+                pass
+        raise
+    assert profiler.profile is not None
+    return profiler.profile
+
+
+def _pipeline_facts(
+    pipeline: Any,
+) -> tuple[dict[str, tuple[list[str], list[str], list[str]]], list[tuple[str, str]]]:
+    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one."""
+    if pipeline is None:
+        return {}, []
+    specs = {
+        n.name: (sorted(getattr(n, "tags", ()) or ()), list(n.inputs), list(n.outputs))
+        for n in pipeline.nodes
+    }
+    edges: set[tuple[str, str]] = set()
+    for child, parents in (getattr(pipeline, "node_dependencies", None) or {}).items():
+        for parent in parents:
+            edges.add((parent.name, child.name))
+    return specs, sorted(edges)
+
+
+def _max_workers(runner: Any) -> int | None:
+    for attribute in ("max_workers", "_max_workers"):
+        value = getattr(runner, attribute, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _runner_start_method(runner: Any) -> str | None:
+    """The start method a process runner will use, when it says so."""
+    for attribute in ("start_method", "_start_method", "mp_context", "_mp_context", "_context"):
+        value = getattr(runner, attribute, None)
+        if isinstance(value, str):
+            return value
+        method = getattr(value, "get_start_method", None)
+        if callable(method):
+            try:
+                return str(method())
+            except Exception:
+                continue
+    return None

@@ -1,0 +1,280 @@
+"""A background sampler of the whole process tree: memory and CPU over time.
+
+Runs in the parent as a daemon thread. Every sample reads RSS and CPU times of
+the root process and all its descendants (worker processes included); USS
+(``memory_full_info``, ~170 us per process) is read only now and then, so that
+it stays under ~2% of the sampler's time. The interval starts at a few
+milliseconds, so short runs get a dense series, and doubles every second up to
+``max_interval`` so long runs stay cheap. Descendants are re-listed every
+``10 * interval`` (at least 50 ms): from ``/proc/<pid>/task/*/children`` on
+Linux (tens of microseconds), else through psutil.
+
+Per-process RSS series are kept so that the profiler can give a node the peak
+RSS of the process that ran it during its span (:meth:`TreeSampler.peak_rss`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+DEFAULT_INTERVAL = 0.004
+DEFAULT_MAX_INTERVAL = 0.1
+_USS_BUDGET = 50  # sample USS at most every 50x what one USS pass costs
+_USS_MIN_GAP = 0.25
+
+_perf_counter = time.perf_counter
+
+
+@dataclass
+class Samples:
+    """The sampler's time series, one list per column (all of equal length).
+
+    ``t`` is seconds since the run started; ``rss`` and ``uss`` are bytes summed
+    over the process tree (``uss`` is None where it was not read); ``cpu_percent``
+    is the tree's CPU use since the previous sample (100 = one core);
+    ``n_processes`` counts the processes alive in the tree.
+    """
+
+    t: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    uss: list[int | None] = field(default_factory=list)
+    cpu_percent: list[float] = field(default_factory=list)
+    n_processes: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Columns as plain lists, for JSON."""
+        return {
+            "t": self.t,
+            "rss": self.rss,
+            "uss": self.uss,
+            "cpu_percent": self.cpu_percent,
+            "n_processes": self.n_processes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[Any]]) -> Samples:
+        """Inverse of :meth:`to_dict`; raises ValueError when columns differ in length."""
+        columns = {name: list(data.get(name, [])) for name in cls().to_dict()}
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"sample columns differ in length: { {k: len(v) for k, v in columns.items()} }"
+            )
+        return cls(**columns)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per sample."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict())
+
+
+class _Proc:
+    __slots__ = ("cpu", "handle", "pid", "rss", "t")
+
+    def __init__(self, handle: psutil.Process, cpu: float) -> None:
+        self.handle = handle
+        self.pid = handle.pid
+        self.cpu = cpu
+        self.t: list[float] = []
+        self.rss: list[int] = []
+
+
+class TreeSampler:
+    """Samples the process tree under ``root_pid`` in a daemon thread."""
+
+    def __init__(
+        self,
+        t0: float,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        uss: bool = True,
+        root_pid: int | None = None,
+    ) -> None:
+        self.t0 = t0
+        self.interval = interval
+        self.max_interval = max(max_interval, interval)
+        self.uss = uss
+        self.root_pid = os.getpid() if root_pid is None else root_pid
+        self.samples = Samples()
+        self.cost = 0.0  # seconds the sampler spent sampling
+        self._procs: dict[int, _Proc] = {}
+        self._gone: dict[int, _Proc] = {}  # processes that ended: keep their series
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_t: float | None = None
+        self._last_refresh = -1e9
+        self._next_uss = 0.0
+        self._wall0 = time.time()
+        self._current = interval
+        self._fast_children = os.path.exists(f"/proc/{self.root_pid}/task/{self.root_pid}/children")
+
+    # lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        """Take a first sample now and keep sampling in the background."""
+        self._sample()
+        self._thread = threading.Thread(target=self._run, name="runadvisor-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> Samples:
+        """Stop, take a last sample, and return the series."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._sample()
+        return self.samples
+
+    def _run(self) -> None:
+        interval = self.interval
+        next_backoff = _perf_counter() + 1.0
+        while not self._stop.wait(interval):
+            self._sample()
+            now = _perf_counter()
+            if now >= next_backoff:
+                interval = self._current = min(interval * 2, self.max_interval)
+                next_backoff = now + 1.0
+
+    # sampling --------------------------------------------------------------
+    def _sample(self) -> None:
+        began = _perf_counter()
+        try:
+            if began - self._last_refresh >= max(0.05, 10 * self._current):
+                self._refresh()
+                self._last_refresh = began
+            self._read(began)
+        except Exception:  # the sampler must never take a run down
+            pass
+        self.cost += _perf_counter() - began
+
+    def _read(self, now: float) -> None:
+        t = now - self.t0
+        rss_total = 0
+        cpu_total = 0.0
+        alive = 0
+        for pid, proc in list(self._procs.items()):
+            try:
+                with proc.handle.oneshot():
+                    rss = int(proc.handle.memory_info().rss)
+                    times = proc.handle.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                self._gone[pid] = self._procs.pop(pid)
+                continue
+            cpu = times.user + times.system
+            cpu_total += max(0.0, cpu - proc.cpu)
+            proc.cpu = cpu
+            proc.t.append(t)
+            proc.rss.append(rss)
+            rss_total += rss
+            alive += 1
+        uss_total: int | None = None
+        if self.uss and now >= self._next_uss:
+            uss_total = self._read_uss()
+            cost = _perf_counter() - now
+            self._next_uss = _perf_counter() + max(_USS_MIN_GAP, _USS_BUDGET * cost)
+        last = self._last_t
+        percent = 0.0 if last is None or t <= last else 100.0 * cpu_total / (t - last)
+        self._last_t = t
+        samples = self.samples
+        samples.t.append(t)
+        samples.rss.append(rss_total)
+        samples.uss.append(uss_total)
+        samples.cpu_percent.append(percent)
+        samples.n_processes.append(alive)
+
+    def _read_uss(self) -> int | None:
+        total = 0
+        for proc in list(self._procs.values()):
+            try:
+                total += int(proc.handle.memory_full_info().uss)
+            except psutil.NoSuchProcess:
+                continue
+            except (psutil.AccessDenied, AttributeError):
+                self.uss = False  # not readable here: stop trying
+                return None
+        return total
+
+    def _refresh(self) -> None:
+        """Find processes that joined the tree since the last look."""
+        pids = self._descendants()
+        for pid in pids:
+            if pid in self._procs:
+                continue
+            try:
+                handle = psutil.Process(pid)
+                with handle.oneshot():
+                    times = handle.cpu_times()
+                    born = handle.create_time()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            # A process born during the run counts all its CPU; an older one from now on.
+            cpu0 = 0.0 if born >= self._wall0 - 0.01 else times.user + times.system
+            self._procs[pid] = _Proc(handle, cpu0)
+
+    def _descendants(self) -> list[int]:
+        root = self.root_pid
+        if self._fast_children:
+            try:
+                found = [root]
+                todo = [root]
+                while todo:
+                    pid = todo.pop()
+                    for kid in _proc_children(pid):
+                        found.append(kid)
+                        todo.append(kid)
+                return found
+            except OSError:
+                self._fast_children = False
+        try:
+            handle = psutil.Process(root)
+            return [root] + [child.pid for child in handle.children(recursive=True)]
+        except psutil.Error:
+            return [root]
+
+    # queries ---------------------------------------------------------------
+    def series(self, pid: int) -> tuple[list[float], list[int]]:
+        """(times, rss) sampled for ``pid``; empty lists if it was never seen."""
+        proc = self._procs.get(pid) or self._gone.get(pid)
+        if proc is None:
+            return [], []
+        return proc.t, proc.rss
+
+    def peak_rss(self, pid: int, start: float, end: float) -> int | None:
+        """Highest RSS sampled for ``pid`` in ``[start, end]`` (run-relative seconds)."""
+        ts, rss = self.series(pid)
+        lo = bisect.bisect_left(ts, start)
+        hi = bisect.bisect_right(ts, end)
+        return max(rss[lo:hi]) if hi > lo else None
+
+    def rss_before(self, pid: int, when: float) -> int | None:
+        """The last RSS sampled for ``pid`` at or before ``when``."""
+        ts, rss = self.series(pid)
+        at = bisect.bisect_right(ts, when)
+        return rss[at - 1] if at else None
+
+
+def _proc_children(pid: int) -> list[int]:
+    """Direct children of ``pid`` from procfs (children of every thread of it)."""
+    kids: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return kids
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                kids.extend(int(x) for x in fh.read().split())
+        except FileNotFoundError:
+            continue
+    return kids

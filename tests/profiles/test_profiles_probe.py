@@ -1,0 +1,114 @@
+"""The task probe: memory peaks, output sizes, picklability, and never raising."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+
+import cloudpickle
+import numpy as np
+import pytest
+from profiles_helpers import FakeNode, allocate, execute, sleep_for
+
+from runadvisor.profiles import TaskProbe, pickled_size
+from runadvisor.profiles import probe as probe_module
+
+MB = 2**20
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc peak RSS")
+
+
+@linux_only
+def test_exclusive_node_gets_exact_peak_even_after_freeing():
+    event = execute(FakeNode("alloc", allocate, outputs=["n"]), TaskProbe())
+    extras = event.extras
+    rise = extras["profile.peak_rss"] - extras["profile.rss_start"]
+    assert 180 * MB < rise < 260 * MB
+    # the block was freed before after(): only the kernel's peak mark saw it
+    assert extras["profile.rss_end"] - extras["profile.rss_start"] < 50 * MB
+
+
+@linux_only
+def test_old_peak_is_reset_between_nodes():
+    probe = TaskProbe()
+    execute(FakeNode("alloc", allocate), probe)
+    event = execute(FakeNode("small", lambda: sleep_for(0.01)), probe)
+    assert event.extras["profile.peak_rss"] - event.extras["profile.rss_start"] < 20 * MB
+
+
+def test_no_reset_means_no_kernel_peak():
+    event = execute(FakeNode("n", lambda: 1), TaskProbe(reset_peak=False))
+    assert "profile.peak_rss" not in event.extras
+    assert event.extras["profile.rss_start"] > 0
+
+
+def test_concurrent_nodes_do_not_claim_the_process_peak():
+    probe = TaskProbe()
+    events = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        events.append(execute(FakeNode("n", lambda: (barrier.wait(), sleep_for(0.02))), probe))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all("profile.peak_rss" not in e.extras for e in events)
+    assert probe_module._process_state().inflight == 0
+
+
+def test_output_bytes_counts_out_of_band_buffers():
+    array = np.zeros(1_000_000)
+    sizes = execute(
+        FakeNode("n", lambda: array, outputs=["a", "b"]), TaskProbe(measure_output_bytes=True)
+    ).extras["profile.out_bytes"]
+    assert sizes == {"a": pytest.approx(8_000_000, abs=500), "b": sizes["a"]}
+
+
+def test_pickled_size():
+    assert pickled_size(b"x" * 1000) == len(pickle.dumps(b"x" * 1000, protocol=5))
+    assert pickled_size(lambda: 1) > 0  # cloudpickle fallback
+    assert pickled_size(threading.Lock()) is None
+
+
+def test_output_bytes_off_by_default_and_none_on_failure():
+    probe = TaskProbe(measure_output_bytes=True)
+    assert "profile.out_bytes" not in execute(FakeNode("n", lambda: 1, ["x"]), TaskProbe()).extras
+    failed = execute(FakeNode("bad", lambda: 1 / 0, outputs=["x"]), probe)
+    assert failed.error.startswith("ZeroDivisionError")
+    assert "profile.out_bytes" not in failed.extras
+
+
+def test_probe_pickles_and_works_after_a_round_trip():
+    probe = cloudpickle.loads(cloudpickle.dumps(TaskProbe(measure_output_bytes=True)))
+    assert pickle.loads(pickle.dumps(probe)).measure_output_bytes
+    event = execute(FakeNode("n", lambda: 1, outputs=["x"]), probe)
+    assert event.extras["profile.out_bytes"]["x"] > 0
+
+
+def test_probe_never_raises():
+    probe = TaskProbe()
+    extras = probe.after("not a state", None)
+    assert "profile.probe_error" in extras
+    extras = probe.after(ValueError("before failed"), None)
+    assert extras == {"profile.probe_error": "ValueError: before failed"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_reads_its_own_memory():
+    probe = TaskProbe()
+    execute(FakeNode("warm", lambda: 1), probe)  # open the parent's /proc files
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            event = execute(FakeNode("child", allocate), probe)
+            ok = event.extras["profile.peak_rss"] - event.extras["profile.rss_start"] > 150 * MB
+            os.write(write, b"1" if ok and event.pid == os.getpid() else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"

@@ -1,0 +1,96 @@
+"""The process-tree sampler: series shape, children included, back-off, per-pid queries."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+
+from runadvisor.profiles import Samples, TreeSampler
+
+MB = 2**20
+
+
+def _hold_memory(ready, done):
+    block = bytearray(100 * MB)
+    ready.set()
+    done.wait(5)
+    return len(block)
+
+
+def test_samples_the_parent_densely():
+    t0 = time.perf_counter()
+    sampler = TreeSampler(t0, interval=0.004)
+    sampler.start()
+    time.sleep(0.2)
+    samples = sampler.stop()
+    assert 15 <= len(samples) <= 70
+    assert samples.t == sorted(samples.t)
+    assert all(n >= 1 for n in samples.n_processes)
+    assert all(r > 0 for r in samples.rss)
+    assert samples.uss[0] is None or samples.uss[0] > 0
+    # the sampler is cheap: well under 10% of one core at 4 ms
+    assert sampler.cost < 0.1 * 0.2
+
+
+def test_cpu_percent_sees_a_busy_parent():
+    t0 = time.perf_counter()
+    sampler = TreeSampler(t0, interval=0.01)
+    sampler.start()
+    end = time.perf_counter() + 0.3
+    while time.perf_counter() < end:
+        pass
+    samples = sampler.stop()
+    busy = sorted(samples.cpu_percent)[len(samples.cpu_percent) // 2]
+    assert busy > 50
+
+
+def test_child_processes_are_included():
+    ctx = multiprocessing.get_context(
+        "spawn" if "spawn" in multiprocessing.get_all_start_methods() else None
+    )
+    ready, done = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_hold_memory, args=(ready, done))
+    t0 = time.perf_counter()
+    sampler = TreeSampler(t0, interval=0.005)
+    sampler.start()
+    child.start()
+    try:
+        assert ready.wait(20)
+        time.sleep(0.15)  # let the sampler re-list the tree and read the child
+    finally:
+        done.set()
+        child.join(10)
+    samples = sampler.stop()
+    assert max(samples.n_processes) >= 2
+    ts, rss = sampler.series(child.pid)
+    assert ts and max(rss) > 90 * MB
+    assert sampler.peak_rss(child.pid, 0, ts[-1]) == max(rss)
+    assert sampler.peak_rss(child.pid, -2, -1) is None
+    assert sampler.rss_before(child.pid, ts[0] - 1) is None
+    assert sampler.rss_before(child.pid, ts[-1] + 1) == rss[-1]
+
+
+def test_interval_backs_off_on_long_runs():
+    t0 = time.perf_counter()
+    sampler = TreeSampler(t0, interval=0.002, max_interval=0.05, uss=False)
+    sampler.start()
+    time.sleep(2.2)
+    samples = sampler.stop()
+    gaps = [b - a for a, b in zip(samples.t, samples.t[1:])]
+    early = sorted(gaps[:50])[25]
+    late = sorted(gaps[-10:])[5]
+    assert late > 2.5 * early
+    assert all(u is None for u in samples.uss)
+
+
+def test_samples_dict_round_trip_and_validation():
+    samples = Samples(
+        t=[0.0, 0.1], rss=[1, 2], uss=[None, 3], cpu_percent=[0.0, 50.0], n_processes=[1, 1]
+    )
+    assert Samples.from_dict(samples.to_dict()) == samples
+    frame = samples.to_frame()
+    assert list(frame.columns) == ["t", "rss", "uss", "cpu_percent", "n_processes"]
+    with pytest.raises(ValueError, match="differ in length"):
+        Samples.from_dict({"t": [0.0], "rss": []})
