@@ -7,7 +7,7 @@ The public names are imported lazily so that ``import runadvisor`` stays cheap
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -54,6 +54,19 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
+# ``runadvisor.pipeline`` is both a subpackage and a function (as in Kedro). Bind
+# the function eagerly: once any module imports the subpackage, Python would set
+# the attribute to the module and ``from runadvisor import pipeline`` would break.
+# The pipeline package imports only the standard library, so this stays cheap.
+from runadvisor.pipeline import (  # noqa: E402, F401
+    CircularDependencyError,
+    Node,
+    OutputNotUniqueError,
+    Pipeline,
+    node,
+    pipeline,
+)
+
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
@@ -66,38 +79,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from runadvisor.advisor import PipelineFacts, Recommendation, advise
-    from runadvisor.exceptions import RunAdvisorError
-    from runadvisor.io import (
-        AbstractDataset,
-        CachedDataset,
-        CSVDataset,
-        DataCatalog,
-        DatasetError,
-        DatasetNotFoundError,
-        JSONDataset,
-        MemoryDataset,
-        ParquetDataset,
-        PickleDataset,
-        SharedMemoryDataCatalog,
-    )
-    from runadvisor.pipeline import (
-        CircularDependencyError,
-        Node,
-        OutputNotUniqueError,
-        Pipeline,
-        node,
-        pipeline,
-    )
-    from runadvisor.profiles import NodeRecord, Profiler, RunProfile, profile_run
-    from runadvisor.reports import write_report
-    from runadvisor.runners import (
-        AbstractRunner,
-        NodeEvent,
-        ParallelRunner,
-        SequentialRunner,
-        ThreadRunner,
-    )

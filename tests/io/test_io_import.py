@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "pyarrow", "numpy", "cloudpickle", "logging", "difflib")
+HEAVY = ("pandas", "pyarrow", "numpy", "cloudpickle", "logging")
 
 SCRIPT = f"""
 import sys

@@ -1,0 +1,299 @@
+"""What every runner does around the scheduler loop.
+
+Validate, decide which nodes must run, register intermediates, check free
+inputs, pick an executor, run the loop, and turn what happened into outputs or
+one clear error. Runners differ only in ``_make_executor``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from runadvisor.exceptions import RunAdvisorError, add_note
+from runadvisor.runners.events import NodeEvent
+from runadvisor.runners.scheduler import RunState, RunTimedOut, run_loop
+
+logger = logging.getLogger("runadvisor.runners")
+
+
+class RunnerError(RunAdvisorError, ValueError):
+    """A run that cannot start as asked: bad option, missing input, unpicklable data."""
+
+
+class RunTimeoutError(RunAdvisorError, TimeoutError):
+    """A node or the whole run took longer than its ``timeout``."""
+
+
+def check_workers(max_workers: Any, runner: str) -> int | None:
+    """Validate ``max_workers``: None or a positive int."""
+    if max_workers is None:
+        return None
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+        raise RunnerError(
+            f"{runner}(max_workers={max_workers!r}): max_workers must be a positive integer "
+            "(or None for the default)."
+        )
+    return max_workers
+
+
+def available_cores() -> int:
+    """Cores this process may use (affinity respected)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def pipeline_width(nodes: Sequence[Any], parents: dict[Any, Iterable[Any]]) -> int:
+    """An upper bound on how many nodes can ever run at once.
+
+    A greedy chain cover (each node extends a chain ending at one of its
+    parents, if that chain is still open) is never smaller than the largest set
+    of mutually independent nodes, by Dilworth's theorem, and is exact for
+    chains, fans and trees.
+    """
+    open_tails: set[Any] = set()
+    chains = 0
+    for node in nodes:
+        for parent in parents.get(node, ()):
+            if parent in open_tails:
+                open_tails.discard(parent)
+                break
+        else:
+            chains += 1
+        open_tails.add(node)
+    return max(1, chains)
+
+
+class AbstractRunner:
+    """The base of every runner: ``run(pipeline, catalog)`` returns the free outputs.
+
+    Subclasses say how tasks reach workers by implementing ``_make_executor``.
+    """
+
+    def __init__(self, max_workers: int | None = None, is_async: bool = False) -> None:
+        self._max_workers = check_workers(max_workers, type(self).__name__)
+        self._is_async = is_async
+
+    @property
+    def max_workers(self) -> int | None:
+        """Workers asked for (None: the runner's default)."""
+        return self._max_workers
+
+    def _default_workers(self) -> int:
+        return 1
+
+    def workers_for(self, pipeline: Any) -> int:
+        """Workers this runner would use on ``pipeline``: asked or default, capped by its width."""
+        nodes = pipeline.nodes
+        width = pipeline_width(nodes, pipeline.node_dependencies)
+        return max(1, min(self._max_workers or self._default_workers(), width))
+
+    def run(
+        self,
+        pipeline: Any,
+        catalog: Any = None,
+        hook_manager: Any = None,
+        run_id: str | None = None,
+        only_missing_outputs: bool = False,
+        *,
+        observers: Sequence[Callable[[NodeEvent], Any]] = (),
+        timeout: float | None = None,
+        node_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Run ``pipeline`` against ``catalog``; return ``{name: dataset}`` for its free outputs.
+
+        ``observers`` are called with each ``NodeEvent``; ``timeout`` bounds the
+        whole run and ``node_timeout`` each node, in seconds.
+        """
+        from runadvisor.io import DataCatalog, MemoryDataset
+
+        if catalog is None:
+            catalog = DataCatalog()
+        for name, value in (("timeout", timeout), ("node_timeout", node_timeout)):
+            if value is not None and (isinstance(value, bool) or not value > 0):
+                raise RunnerError(f"{name}={value!r}: give a positive number of seconds, or None.")
+        free_inputs = pipeline.inputs()
+        free_outputs = pipeline.outputs()
+        self._check_inputs(pipeline, catalog, free_inputs)
+        for name in sorted(pipeline.datasets()):
+            if name not in catalog:
+                catalog[name] = MemoryDataset()
+        if only_missing_outputs:
+            pipeline = self._missing_outputs_pipeline(pipeline, catalog)
+        nodes = pipeline.nodes
+        parents = pipeline.node_dependencies
+        consumers: dict[str, int] = {}
+        for node in nodes:
+            for name in node.inputs:
+                consumers[name] = consumers.get(name, 0) + 1
+        keep = set(free_inputs) | set(free_outputs)
+        workers = self.workers_for(pipeline)
+        probes = tuple(p for p in (getattr(o, "task_probe", None) for o in observers) if p)
+        timed = timeout is not None or node_timeout is not None
+        executor = self._make_executor(nodes, catalog, workers, probes, timed) if nodes else None
+        state = RunState()
+        try:
+            if executor is not None:
+                state = run_loop(
+                    nodes,
+                    parents,
+                    consumers,
+                    keep,
+                    executor,
+                    observers,
+                    timeout=timeout,
+                    node_timeout=node_timeout,
+                )
+        except RunTimedOut as late:
+            executor.shutdown(cancel=True)
+            raise self._timeout_error(late) from None
+        except BaseException:
+            if executor is not None:
+                executor.shutdown(cancel=True)
+            raise
+        if executor is not None:
+            executor.shutdown(cancel=bool(state.failed))
+        if state.failed:
+            raise self._failure(pipeline, catalog, state)
+        return {name: catalog[name] for name in sorted(free_outputs)}
+
+    def _make_executor(
+        self,
+        nodes: Sequence[Any],
+        catalog: Any,
+        workers: int,
+        probes: Sequence[Any],
+        timed: bool = False,
+    ) -> Any:
+        raise NotImplementedError
+
+    # -- checks before running -------------------------------------------------
+
+    def _check_inputs(self, pipeline: Any, catalog: Any, free_inputs: set[str]) -> None:
+        from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+        missing = sorted(name for name in free_inputs if name not in catalog)
+        if missing:
+            raise RunnerError(
+                f"Pipeline input(s) {missing} not found in the catalog: no node produces them "
+                "and the catalog has no dataset of that name. Add them to the DataCatalog "
+                "(or check the spelling of the node inputs)."
+            )
+        empty = sorted(
+            name
+            for name in free_inputs
+            if is_ephemeral(catalog[name]) and not dataset_exists(catalog[name])
+        )
+        if empty:
+            raise RunnerError(
+                f"Pipeline input(s) {empty} are registered in the catalog as empty in-memory "
+                "datasets: no node produces them and nothing was saved to them. Give them "
+                "data (MemoryDataset(data=...)) or a file dataset."
+            )
+
+    def _missing_outputs_pipeline(self, pipeline: Any, catalog: Any) -> Any:
+        """Kedro's rule: nodes with a missing persisted output, plus the upstream nodes
+        that must run to produce their inputs that are not there."""
+        from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+        producers = {out: node for node in pipeline.nodes for out in node.outputs}
+        free_outputs = pipeline.outputs()
+        needed: set[Any] = set()
+        for node in pipeline.nodes:
+            for name in node.outputs:
+                dataset = catalog[name]
+                persisted = not is_ephemeral(dataset)
+                if (persisted or name in free_outputs) and not dataset_exists(dataset):
+                    needed.add(node)
+                    break
+        stack = list(needed)
+        while stack:
+            node = stack.pop()
+            for name in node.inputs:
+                producer = producers.get(name)
+                missing = producer is not None and not dataset_exists(catalog[name])
+                if missing and producer not in needed:
+                    needed.add(producer)
+                    stack.append(producer)
+        names = [node.name for node in pipeline.nodes if node in needed]
+        skipped = len(pipeline.nodes) - len(names)
+        if skipped:
+            logger.info("only_missing_outputs: skipping %d node(s) whose outputs exist", skipped)
+        if not names:
+            return type(pipeline)([])
+        return pipeline.only_nodes(*names)
+
+    # -- turning failures into messages ---------------------------------------
+
+    def _failure(self, pipeline: Any, catalog: Any, state: RunState) -> BaseException:
+        node, error = state.failed[0]
+        resume = resume_nodes(pipeline, catalog, done=set(state.done))
+        names = ",".join(n.name for n in resume)
+        args = ", ".join(repr(n.name) for n in resume)
+        add_note(error, f"Node '{node.name}' failed under {type(self).__name__}.")
+        for other, other_error in state.failed[1:]:
+            add_note(
+                error,
+                f"Node '{other.name}' also failed: {type(other_error).__name__}: {other_error}",
+            )
+        if resume:
+            hint = (
+                f"To resume, rerun from the nodes {names}: "
+                f'runadvisor run ... --from-nodes "{names}", or '
+                f"pipeline.from_nodes({args})."
+            )
+            add_note(error, hint)
+            warnings.warn(
+                f"There are {len(resume)} node(s) to resume from. {hint}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return error
+
+    def _timeout_error(self, late: RunTimedOut) -> RunTimeoutError:
+        names = ", ".join(f"'{n.name}'" for n in late.nodes)
+        what = "The run" if late.kind == "run" else "Node(s)"
+        message = (
+            f"{what} exceeded the {late.kind} timeout of {late.limit:g} s; still running: {names}."
+        )
+        if self._kills_on_timeout:
+            message += " Their worker processes were stopped."
+        else:
+            message += (
+                " A thread cannot be killed in Python: it keeps running in the background "
+                "until it returns. Use ParallelRunner to be able to stop hung nodes."
+            )
+        return RunTimeoutError(message)
+
+    _kills_on_timeout = False
+
+
+def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
+    """The nodes to rerun from after a failure: the first nodes not done, plus the
+    producers of in-memory inputs that were lost with the run."""
+    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+    remaining = [node for node in pipeline.nodes if node not in done]
+    to_run = set(remaining)
+    producers = {out: node for node in pipeline.nodes for out in node.outputs}
+    stack = list(remaining)
+    while stack:
+        node = stack.pop()
+        for name in node.inputs:
+            producer = producers.get(name)
+            if producer is None or producer in to_run:
+                continue
+            dataset = catalog.get(name)
+            if dataset is None or is_ephemeral(dataset) or not dataset_exists(dataset):
+                to_run.add(producer)
+                stack.append(producer)
+    parents = pipeline.node_dependencies
+    return [
+        node
+        for node in pipeline.nodes
+        if node in to_run and not any(p in to_run for p in parents.get(node, ()))
+    ]

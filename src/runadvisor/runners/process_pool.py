@@ -1,0 +1,323 @@
+"""The process executor: a small pool of worker processes, one pipe each.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: with one pipe per worker we
+always know which node runs in which process, so a worker that dies (SIGKILL,
+out of memory, ``os._exit``) is reported with the node it was running, at once,
+instead of a ``BrokenProcessPool`` that names nothing; and a hand-off is one
+``send_bytes``/``recv_bytes`` pair with no feeder thread in between.
+
+What travels: the run's table of nodes, probes and worker-side datasets goes
+to each worker once (inherited for free under fork, cloudpickled under spawn or
+forkserver); a task is then a node index plus the payloads of the inputs that
+live in the parent (memory datasets). File datasets load and save inside the
+worker. Outputs that belong to parent-side datasets come back as payloads and
+are saved into the parent's catalog.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import traceback
+import warnings
+from collections.abc import Sequence
+from multiprocessing.connection import wait as wait_for_ready
+from typing import Any
+
+import cloudpickle
+
+from runadvisor.runners import transfer
+from runadvisor.runners.scheduler import Completion
+from runadvisor.runners.task import execute_node
+
+_STOP = b""
+_worker_table: Any = None  # set in the parent before fork, or sent under spawn
+
+
+class ForkWithThreadsWarning(RuntimeWarning):
+    """Forking while other threads run can deadlock the children."""
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process ended while it was running a node."""
+
+
+class _RemoteTraceback(Exception):
+    """Carries the worker's formatted traceback as the ``__cause__`` of its error."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """Say in words how a worker process ended, and the usual cause."""
+    if exitcode is None:
+        return "it stopped answering"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        if -exitcode == signal.SIGKILL:
+            return (
+                f"it was killed by {name}; the usual cause is the out-of-memory killer "
+                "(the node needed more memory than was free: run fewer workers, or "
+                "ThreadRunner, which shares one copy of the data)"
+            )
+        return f"it was killed by {name}"
+    return (
+        f"it exited with code {exitcode} without reporting (os._exit(), sys.exit() in a "
+        "thread, or a crash in native code)"
+    )
+
+
+def _worker_main(conn: Any, table_bytes: bytes | None, prefix: str | None) -> None:
+    """Loop in a worker: take a task, run it, send back outputs and event."""
+    global _worker_table
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if table_bytes is not None:
+        _worker_table = pickle.loads(table_bytes)
+    nodes, datasets, probes = _worker_table
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if message == _STOP:
+            return
+        conn.send_bytes(_run_task(message, nodes, datasets, probes, prefix))
+
+
+def _run_task(message: bytes, nodes: Any, datasets: Any, probes: Any, prefix: str | None) -> bytes:
+    index, payloads = pickle.loads(message)
+    node = nodes[index]
+    error: BaseException | None = None
+    event = None
+    out: dict[str, transfer.Payload] = {}
+    try:
+        given = {name: transfer.loads(payload) for name, payload in payloads.items()}
+        returned, event, error = execute_node(node, given, datasets[index], probes)
+        if error is None:
+            for name, value in returned.items():
+                try:
+                    out[name] = transfer.dumps(value, prefix)
+                except Exception as exc:
+                    raise _output_not_picklable(node, name, value, exc) from None
+    except Exception as exc:
+        error = exc
+    for payload in out.values() if error is not None else ():
+        transfer.discard(payload)
+    if error is not None:
+        out = {}
+        tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        try:
+            error_bytes = cloudpickle.dumps(error)
+        except Exception:
+            error_bytes = cloudpickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
+        return pickle.dumps((out, event, error_bytes, tb))
+    return pickle.dumps((out, event, None, None))
+
+
+def _output_not_picklable(node: Any, name: str, value: Any, exc: Exception) -> Exception:
+    from runadvisor.io.pickling import find_unpicklable
+
+    where = find_unpicklable(value, root=name) or f"{name}: {exc}"
+    return UnpicklableDataError(
+        f"Node '{node.name}' returned output '{name}', which cannot be sent back from its "
+        f"worker process: {where}. Use ThreadRunner (no pickling), or save '{name}' "
+        "to a file dataset so it never leaves the worker."
+    )
+
+
+class UnpicklableDataError(TypeError):
+    """Data that must cross a process boundary does not pickle."""
+
+
+class ProcessExecutor:
+    """Runs tasks in ``max_workers`` processes started for one run."""
+
+    def __init__(
+        self,
+        nodes: Sequence[Any],
+        catalog: Any,
+        worker_side: set[str],
+        max_workers: int,
+        probes: Sequence[Any],
+        mp_context: str,
+    ) -> None:
+        self.capacity = max_workers
+        self._catalog = catalog
+        self._index = {node: i for i, node in enumerate(nodes)}
+        self._nodes = nodes
+        self._worker_side = worker_side
+        self._shipped: dict[str, transfer.Payload] = {}
+        self._busy: dict[Any, tuple[Any, Any]] = {}  # connection -> (process, node)
+        self._idle: list[tuple[Any, Any]] = []
+        self._prefix = (
+            f"runadvisor-{os.getpid()}-{id(self):x}-" if transfer.shm_available() else None
+        )
+        datasets = [
+            {name: catalog[name] for name in (*n.inputs, *n.outputs) if name in worker_side}
+            for n in nodes
+        ]
+        table = (list(nodes), datasets, tuple(probes))
+        context = multiprocessing.get_context(mp_context)
+        if mp_context == "fork":
+            _warn_if_threads_running()
+            table_bytes = None
+        else:
+            table_bytes = cloudpickle.dumps(table)
+        global _worker_table
+        _worker_table = table
+        self._processes = []
+        try:
+            for _ in range(max_workers):
+                parent_end, child_end = context.Pipe(duplex=True)
+                process = context.Process(
+                    target=_worker_main,
+                    args=(child_end, table_bytes, self._prefix),
+                    name="runadvisor-worker",
+                    daemon=True,
+                )
+                process.start()
+                child_end.close()
+                self._processes.append(process)
+                self._idle.append((parent_end, process))
+        except BaseException:
+            self.shutdown(cancel=True)
+            raise
+        finally:
+            _worker_table = None
+
+    def submit(self, node: Any) -> None:
+        payloads = {name: self._ship(name) for name in node.inputs if name not in self._worker_side}
+        conn, process = self._idle.pop()
+        self._busy[conn] = (process, node)
+        conn.send_bytes(pickle.dumps((self._index[node], payloads)))
+
+    def _ship(self, name: str) -> transfer.Payload:
+        payload = self._shipped.get(name)
+        if payload is None:
+            dataset = self._catalog[name]
+            peek = getattr(dataset, "_peek", None)
+            value = peek() if peek is not None else dataset.load()
+            payload = transfer.dumps(value, self._prefix, receiver_unlinks=False)
+            self._shipped[name] = payload
+        return payload
+
+    def wait(self, timeout: float | None) -> list[Completion]:
+        watched: list[Any] = list(self._busy)
+        sentinels = {process.sentinel: conn for conn, (process, _) in self._busy.items()}
+        ready = wait_for_ready(watched + list(sentinels), timeout)
+        done = []
+        ready_conns = [r for r in ready if r in self._busy]
+        for conn in ready_conns:
+            done.append(self._receive(conn))
+        for sentinel in ready:
+            conn = sentinels.get(sentinel)
+            if conn is None or conn not in self._busy or conn in ready_conns:
+                continue
+            if conn.poll():  # the result arrived just before the process ended
+                done.append(self._receive(conn))
+                continue
+            process, node = self._busy.pop(conn)
+            process.join(0.1)
+            error = WorkerDiedError(
+                f"Node '{node.name}' was running in worker process {process.pid}, and "
+                f"{describe_exit(process.exitcode)}."
+            )
+            done.append(Completion(node, None, error))
+        return done
+
+    def _receive(self, conn: Any) -> Completion:
+        process, node = self._busy.pop(conn)
+        try:
+            out, event, error_bytes, tb = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            process.join(0.1)
+            error = WorkerDiedError(
+                f"Node '{node.name}' was running in worker process {process.pid}, and "
+                f"{describe_exit(process.exitcode)}."
+            )
+            return Completion(node, None, error)
+        self._idle.append((conn, process))
+        if error_bytes is not None:
+            error = pickle.loads(error_bytes)
+            error.__cause__ = _RemoteTraceback(tb)
+            return Completion(node, event, error)
+        try:
+            for name, payload in out.items():
+                value = transfer.loads(payload)
+                dataset = self._catalog[name]
+                put = getattr(dataset, "_put", None)
+                if put is not None:
+                    put(value)  # a fresh object from the worker: no need to copy again
+                else:
+                    dataset.save(value)
+        except Exception as exc:
+            for payload in out.values():
+                transfer.discard(payload)
+            return Completion(node, event, exc)
+        return Completion(node, event, None)
+
+    def release(self, dataset: str) -> None:
+        transfer.discard(self._shipped.pop(dataset, None))
+        self._catalog.release(dataset)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """End every worker: politely after a clean run, at once after a failure."""
+        connections = [conn for conn, _ in self._idle] + list(self._busy)
+        if not cancel:
+            for conn in connections:
+                try:
+                    conn.send_bytes(_STOP)
+                except OSError:
+                    pass
+            for process in self._processes:
+                process.join(2.0)
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+        for conn in connections:
+            conn.close()
+        for process in self._processes:
+            process.close() if process.exitcode is not None else None
+        self._processes = []
+        self._idle.clear()
+        self._busy.clear()
+        for payload in self._shipped.values():
+            transfer.discard(payload)
+        self._shipped.clear()
+        if self._prefix is not None:
+            transfer.sweep(self._prefix)
+
+
+def _warn_if_threads_running() -> None:
+    others = [
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.current_thread()
+        and not t.name.startswith("runadvisor-")
+        and t.is_alive()
+    ]
+    if others:
+        warnings.warn(
+            f"{len(others)} other thread(s) are running in this process ({', '.join(others[:5])}) "
+            "and ParallelRunner is about to fork: a child can deadlock on a lock one of them "
+            "held. Use ParallelRunner(mp_context='spawn') or 'forkserver', or set "
+            "RUNADVISOR_MP_CONTEXT=spawn.",
+            ForkWithThreadsWarning,
+            stacklevel=4,
+        )

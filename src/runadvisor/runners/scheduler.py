@@ -1,0 +1,164 @@
+"""The one scheduler loop every runner uses.
+
+Modelled on ``dask/local.py``'s ``get_async``: state lives in plain dicts, and
+runners differ only in the executor they hand the loop. Readiness is kept by
+counting: each node's number of unfinished parents and each dataset's number of
+remaining consumers are computed once, and a finished node decrements its
+children and its inputs, so the cost per node is O(its edges).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from time import monotonic
+from typing import Any, Protocol
+
+from runadvisor.runners.events import NodeEvent
+
+
+@dataclass(slots=True)
+class Completion:
+    """A node the executor finished: its event, and its exception if it failed."""
+
+    node: Any
+    event: NodeEvent | None
+    error: BaseException | None
+
+
+class Executor(Protocol):
+    """How tasks reach workers. ``submit`` never blocks; ``wait`` blocks until
+    at least one task completes or ``timeout`` seconds pass (then returns [])."""
+
+    capacity: int
+
+    def submit(self, node: Any) -> None: ...
+
+    def wait(self, timeout: float | None) -> list[Completion]: ...
+
+    def release(self, dataset: str) -> None: ...
+
+
+@dataclass
+class RunState:
+    """What the loop knows when it stops: used for errors and resume hints."""
+
+    done: list[Any] = field(default_factory=list)
+    failed: list[tuple[Any, BaseException]] = field(default_factory=list)
+    running: set[Any] = field(default_factory=set)
+
+
+class RunTimedOut(Exception):
+    """Raised inside the loop when a run or node deadline passes."""
+
+    def __init__(self, nodes: list[Any], kind: str, limit: float) -> None:
+        super().__init__(kind)
+        self.nodes = nodes
+        self.kind = kind
+        self.limit = limit
+
+
+def run_loop(
+    nodes: Sequence[Any],
+    parents: dict[Any, Iterable[Any]],
+    consumers: dict[str, int],
+    keep: set[str],
+    executor: Executor,
+    observers: Sequence[Callable[[NodeEvent], Any]] = (),
+    *,
+    timeout: float | None = None,
+    node_timeout: float | None = None,
+) -> RunState:
+    """Run ``nodes`` (in topological order) on ``executor``.
+
+    ``parents`` maps each node to its parent nodes; ``consumers`` counts, per
+    dataset, the nodes that read it; datasets in ``keep`` are never released.
+    After the first failure no new node starts, the running ones finish, and
+    the loop returns; the caller raises. A deadline that passes raises
+    ``RunTimedOut`` (the caller shuts the executor down).
+    """
+    order = {node: index for index, node in enumerate(nodes)}
+    waiting = {node: 0 for node in nodes}
+    children: dict[Any, list[Any]] = {node: [] for node in nodes}
+    for node in nodes:
+        for parent in parents.get(node, ()):
+            if parent in waiting:
+                waiting[node] += 1
+                children[parent].append(node)
+    consumers_left = dict(consumers)
+    ready = [order[node] for node in nodes if waiting[node] == 0]
+    heapq.heapify(ready)
+
+    state = RunState()
+    running = state.running
+    started: dict[Any, float] = {}
+    run_deadline = None if timeout is None else monotonic() + timeout
+    capacity = executor.capacity
+
+    while ready or running:
+        while ready and len(running) < capacity and not state.failed:
+            node = nodes[heapq.heappop(ready)]
+            running.add(node)
+            if node_timeout is not None:
+                started[node] = monotonic()
+            executor.submit(node)
+        if not running:
+            break
+        wait_for = _time_to_deadline(run_deadline, started, node_timeout)
+        completions = executor.wait(wait_for)
+        if not completions:
+            _check_deadlines(running, run_deadline, started, timeout, node_timeout)
+            continue
+        for completion in completions:
+            node = completion.node
+            running.discard(node)
+            started.pop(node, None)
+            if completion.event is not None:
+                for observer in observers:
+                    observer(completion.event)
+            if completion.error is not None:
+                state.failed.append((node, completion.error))
+                continue
+            state.done.append(node)
+            for child in children[node]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    heapq.heappush(ready, order[child])
+            for name in node.inputs:
+                left = consumers_left[name] - 1
+                consumers_left[name] = left
+                if left == 0 and name not in keep:
+                    executor.release(name)
+        if state.failed and not running:
+            break
+    return state
+
+
+def _time_to_deadline(
+    run_deadline: float | None, started: dict[Any, float], node_timeout: float | None
+) -> float | None:
+    deadlines = []
+    if run_deadline is not None:
+        deadlines.append(run_deadline)
+    if node_timeout is not None and started:
+        deadlines.append(min(started.values()) + node_timeout)
+    if not deadlines:
+        return None
+    return max(0.0, min(deadlines) - monotonic())
+
+
+def _check_deadlines(
+    running: set[Any],
+    run_deadline: float | None,
+    started: dict[Any, float],
+    timeout: float | None,
+    node_timeout: float | None,
+) -> None:
+    now = monotonic()
+    if run_deadline is not None and now >= run_deadline:
+        raise RunTimedOut(sorted(running, key=lambda n: n.name), "run", timeout or 0.0)
+    if node_timeout is not None:
+        late = [n for n in running if now - started[n] >= node_timeout]
+        if late:
+            raise RunTimedOut(sorted(late, key=lambda n: n.name), "node", node_timeout)

@@ -1,0 +1,130 @@
+"""Moving data between processes: pickle protocol 5, large buffers out of band.
+
+A value is pickled with cloudpickle (protocol 5). Its large buffers (numpy
+arrays, pandas blocks) are not copied into the pickle stream: they are written
+once into one shared-memory file under ``/dev/shm`` and the receiver maps that
+file copy-on-write, so a 100 MB array costs one memory copy instead of a trip
+through a pipe, and a node that mutates its input never changes anyone else's.
+
+Segments are plain files in ``/dev/shm`` (what ``multiprocessing.shared_memory``
+creates on Linux) rather than ``SharedMemory`` objects, because a mapping can
+then outlive the file name (the receiver unlinks it at once) and no resource
+tracker is involved. Every segment name starts with a prefix owned by one run,
+so the parent can sweep whatever a dead worker left behind. Where there is no
+``/dev/shm`` the buffers travel in band.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import mmap
+import os
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+import cloudpickle
+
+SHM_DIR = "/dev/shm"
+OUT_OF_BAND_MIN_BYTES = 64 * 1024
+_ALIGN = 64
+_counter = itertools.count()
+
+
+def shm_available() -> bool:
+    """Whether out-of-band transfer through ``/dev/shm`` works here."""
+    return os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK)
+
+
+@dataclass(slots=True)
+class Payload:
+    """A pickled value: the stream, and its buffers in band or in a segment."""
+
+    header: bytes
+    buffers: list[bytes] | None = None
+    segment: str | None = None
+    spans: list[tuple[int, int]] | None = None
+    receiver_unlinks: bool = True
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes that crossed: the stream plus every buffer."""
+        extra = sum(length for _, length in self.spans) if self.spans else 0
+        extra += sum(len(b) for b in self.buffers) if self.buffers else 0
+        return len(self.header) + extra
+
+
+def dumps(value: Any, prefix: str | None, *, receiver_unlinks: bool = True) -> Payload:
+    """Pickle ``value``; buffers of at least 64 KiB in all go to a segment named ``prefix...``.
+
+    ``prefix`` None keeps everything in band. With ``receiver_unlinks`` False
+    the sender keeps the segment (so several tasks can map it) and must call
+    ``discard`` itself.
+    """
+    raw: list[pickle.PickleBuffer] = []
+    header = cloudpickle.dumps(value, protocol=5, buffer_callback=raw.append)
+    if not raw:
+        return Payload(header)
+    views = [buffer.raw() for buffer in raw]
+    total = sum(view.nbytes for view in views)
+    if prefix is None or total < OUT_OF_BAND_MIN_BYTES:
+        return Payload(header, buffers=[view.tobytes() for view in views])
+    spans = []
+    offset = 0
+    for view in views:
+        spans.append((offset, view.nbytes))
+        offset += -(-view.nbytes // _ALIGN) * _ALIGN
+    name = f"{prefix}{os.getpid()}-{next(_counter)}"
+    path = os.path.join(SHM_DIR, name)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        os.ftruncate(fd, max(offset, 1))
+        with mmap.mmap(fd, max(offset, 1)) as target:
+            for view, (start, length) in zip(views, spans):
+                target[start : start + length] = view
+    except BaseException:
+        os.close(fd)
+        _unlink(path)
+        raise
+    os.close(fd)
+    return Payload(header, segment=name, spans=spans, receiver_unlinks=receiver_unlinks)
+
+
+def loads(payload: Payload) -> Any:
+    """Rebuild the value; segment buffers are mapped copy-on-write, not copied."""
+    if payload.segment is None:
+        return pickle.loads(payload.header, buffers=payload.buffers or ())
+    path = os.path.join(SHM_DIR, payload.segment)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        mapped = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    finally:
+        os.close(fd)
+        if payload.receiver_unlinks:
+            _unlink(path)
+    whole = memoryview(mapped)
+    buffers = [whole[start : start + length] for start, length in payload.spans or ()]
+    return pickle.loads(payload.header, buffers=buffers)
+
+
+def discard(payload: Payload | None) -> None:
+    """Remove ``payload``'s segment if it still exists (safe to call twice)."""
+    if payload is not None and payload.segment is not None:
+        _unlink(os.path.join(SHM_DIR, payload.segment))
+
+
+def sweep(prefix: str) -> int:
+    """Unlink every segment whose name starts with ``prefix``; returns how many."""
+    paths = glob.glob(os.path.join(SHM_DIR, glob.escape(prefix) + "*"))
+    for path in paths:
+        _unlink(path)
+    return len(paths)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,42 @@
+import glob
+import os
+
+import psutil
+import pytest
+
+from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
+
+RUNNERS = {
+    "sequential": lambda: SequentialRunner(),
+    "thread": lambda: ThreadRunner(max_workers=2),
+    "parallel": lambda: ParallelRunner(max_workers=2),
+}
+
+
+@pytest.fixture(params=sorted(RUNNERS))
+def runner(request):
+    return RUNNERS[request.param]()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    """Every test must leave no worker process and no shared-memory segment behind."""
+    before = set(glob.glob("/dev/shm/runadvisor-*"))
+    yield
+    children = psutil.Process().children(recursive=True)
+    alive = [c for c in children if _is_worker(c)]
+    assert not alive, f"worker processes left running: {alive}"
+    leaked = set(glob.glob("/dev/shm/runadvisor-*")) - before
+    assert not leaked, f"shared-memory segments left: {leaked}"
+    assert os.getpid()
+
+
+def _is_worker(process):
+    """A live child that is not one of multiprocessing's own long-lived helpers."""
+    try:
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        cmdline = " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return False
+    return "resource_tracker" not in cmdline and "forkserver" not in cmdline
