@@ -68,7 +68,7 @@ def test_dataset_whose_load_fails_names_the_node(runner):
 def test_missing_file_input_is_a_dataset_error_naming_the_file(tmp_path, runner):
     path = tmp_path / "absent.pkl"
     pipe = pipeline([node(identity, "raw", "out", name="read")])
-    with pytest.raises(DatasetError, match="absent.pkl"), pytest.warns(RuntimeWarning):
+    with pytest.raises(DatasetError, match=r"absent\.pkl"), pytest.warns(RuntimeWarning):
         runner.run(pipe, DataCatalog({"raw": PickleDataset(filepath=str(path))}))
 
 
@@ -146,7 +146,7 @@ def test_ctrl_c_stops_the_workers(tmp_path):
     out, err = proc.communicate(timeout=15)
     assert proc.returncode == 130, err
     assert "interrupted" in out
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, f"workers outlived Ctrl-C: {alive}"
 
 
