@@ -1,0 +1,963 @@
+"""The ``runadvisor`` command line: advise, run, profile, report.
+
+Thin by design: parse and check options, load the target
+(:mod:`runadvisor.loading`), call the library, print with rich. A
+``RunAdvisorError`` (the user's to fix) prints one line and exits 2; an
+exception from the user's node code prints the node, the error and the
+engine's resume hint and exits 1; Ctrl-C exits 130. ``--debug`` (or
+``RUNADVISOR_DEBUG=1``) adds the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from runadvisor import __version__
+from runadvisor.exceptions import RunAdvisorError
+
+RUNNER_ALIASES = ("sequential", "thread", "parallel")
+ADVISE_RUNNERS = ("sequential", "thread", "parallel")
+FORMATS = ("html", "md", "json")
+EXIT_NODE_FAILED = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+_NODE_FAILED_NOTE = re.compile(r"^Node '(?P<node>.*)' failed under (?P<runner>\w+)\.$", re.S)
+_RESUME_NOTE = re.compile(r"runadvisor run \.\.\. ")
+_UNITS = {
+    "": 1,
+    "B": 1,
+    "K": 1024,
+    "KB": 1000,
+    "KIB": 1024,
+    "M": 1024**2,
+    "MB": 1000**2,
+    "MIB": 1024**2,
+    "G": 1024**3,
+    "GB": 1000**3,
+    "GIB": 1024**3,
+    "T": 1024**4,
+    "TB": 1000**4,
+    "TIB": 1024**4,
+}
+
+
+class OptionError(RunAdvisorError):
+    """An option value the command cannot use."""
+
+
+@dataclass
+class _State:
+    """What the group passes to its commands."""
+
+    debug: bool = False
+
+
+# -- output --------------------------------------------------------------------------
+
+
+def _out() -> Console:
+    """Console for results (stdout); created per call so test runners' streams are used."""
+    return Console(highlight=False)
+
+
+def _err() -> Console:
+    """Console for progress and errors (stderr)."""
+    return Console(stderr=True, highlight=False)
+
+
+def _say(console: Console, *parts: str | Text, style: str | None = None) -> None:
+    """Print plain text (no markup, no wrapping inside the line)."""
+    text = Text()
+    for part in parts:
+        text.append(part if isinstance(part, Text) else Text(part))
+    console.print(text, style=style, soft_wrap=True)
+
+
+def _error_line(message: str) -> None:
+    _say(_err(), Text("Error: ", style="bold red"), message)
+
+
+def _fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 1e-3:
+        return f"{value * 1e6:.0f} µs"
+    if value < 1:
+        return f"{value * 1e3:.0f} ms"
+    return f"{value:.2f} s"
+
+
+def _fmt_bytes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"  # pragma: no cover
+
+
+# -- option parsing -------------------------------------------------------------------
+
+
+def split_names(text: str) -> list[str]:
+    """Split a comma-separated list, keeping commas inside brackets.
+
+    Default node names look like ``f([a,b]) -> [c]``; ``"f([a,b]) -> [c],g"``
+    gives both names whole.
+    """
+    names: list[str] = []
+    depth = 0
+    current = ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        if char == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+        else:
+            current += char
+    names.append(current.strip())
+    return [name for name in names if name]
+
+
+def parse_positive_int(text: str, option: str, *, many: bool = False) -> int:
+    """``"4"`` -> 4; anything else is an OptionError naming the option."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        hint = "give a comma-separated list like 1,2,4" if many else "give a number like 4"
+        raise OptionError(f"{option}: {text.strip()!r} is not a positive integer; {hint}.")
+    return value
+
+
+def parse_workers(text: str | None) -> list[int] | None:
+    """``"1,2,4"`` -> ``[1, 2, 4]`` (sorted, unique); None stays None."""
+    if text is None:
+        return None
+    parts = [part for part in text.split(",")]
+    if not any(part.strip() for part in parts):
+        raise OptionError("--workers: empty list; give a comma-separated list like 1,2,4.")
+    values = {parse_positive_int(part, "--workers", many=True) for part in parts if part.strip()}
+    return sorted(values)
+
+
+def parse_choices(text: str | None, option: str, choices: Sequence[str]) -> list[str] | None:
+    """A comma-separated subset of ``choices`` (order kept, duplicates dropped)."""
+    if text is None:
+        return None
+    chosen: list[str] = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in choices:
+            raise OptionError(
+                f"{option}: {part.strip()!r} is not one of {', '.join(choices)}; "
+                f"give a comma-separated subset like {','.join(choices[:2])}."
+            )
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise OptionError(f"{option}: empty list; choose from {', '.join(choices)}.")
+    return chosen
+
+
+def parse_memory(text: str | None) -> int | None:
+    """``"4GB"``, ``"512MiB"``, ``"1.5G"`` or bytes -> bytes.
+
+    KB/MB/GB/TB are powers of 1000; KiB/MiB/GiB/TiB and the bare K/M/G/T are
+    powers of 1024 (as Docker and ulimit read them).
+    """
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).upper() if match else ""
+    if not match or unit not in _UNITS or float(match.group(1)) <= 0:
+        raise OptionError(
+            f"--memory-limit: {text!r} is not a memory size; give bytes or a number with a "
+            "unit, like 512MB, 4GB or 2GiB."
+        )
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def parse_seconds(value: float | None, option: str) -> float | None:
+    """None or a positive number of seconds."""
+    if value is not None and not value > 0:
+        raise OptionError(f"{option}: {value:g} is not a positive number of seconds.")
+    return value
+
+
+def _positive_int_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is None:
+        return None
+    return parse_positive_int(str(value), f"--{param.name.replace('_', '-')}")  # type: ignore[union-attr]
+
+
+def make_runner(
+    name: str, workers: int | None = None, *, warn: Callable[[str], None] | None = None
+) -> Any:
+    """A runner from ``sequential``/``thread``/``parallel``, a class name in
+    ``runadvisor.runners`` (``ThreadRunner``) or a dotted path (``pkg.mod.MyRunner``)."""
+    import inspect
+
+    from runadvisor import runners
+
+    cls = _runner_class(name, runners)
+    accepts_workers = "max_workers" in inspect.signature(cls).parameters
+    if workers is not None and not accepts_workers:
+        if warn is not None:
+            warn(f"{cls.__name__} runs one node at a time; --workers {workers} is ignored.")
+        workers = None
+    return cls(max_workers=workers) if workers is not None else cls()
+
+
+def _runner_class(name: str, runners: Any) -> type:
+    key = name.strip()
+    known = [n for n in dir(runners) if n.endswith("Runner") and n != "AbstractRunner"]
+    aliases = {n[: -len("Runner")].lower(): n for n in known}
+    wanted = aliases.get(key.lower())
+    if wanted is None:
+        wanted = next((n for n in known if n.lower() == key.lower()), None)
+    if wanted is not None:
+        return getattr(runners, wanted)
+    if "." in key or ":" in key:
+        module_name, _, attr = key.replace(":", ".").rpartition(".")
+        try:
+            import importlib
+
+            cls = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise OptionError(
+                f"--runner: cannot import {key!r} ({type(exc).__name__}: {exc}); give "
+                "sequential, thread, parallel, or an importable class like mypkg.MyRunner."
+            ) from None
+        if isinstance(cls, type) and callable(getattr(cls, "run", None)):
+            return cls
+        raise OptionError(f"--runner: {key!r} is not a runner class (it has no run method).")
+    choices = ", ".join(sorted(aliases))
+    raise OptionError(
+        f"--runner: {key!r} is not a runner; use one of {choices}, a class name like "
+        "ThreadRunner, or an importable class like mypkg.MyRunner."
+    )
+
+
+def _timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "pipeline"
+
+
+# -- progress ------------------------------------------------------------------------
+
+
+def _progress(quiet: bool) -> Progress:
+    """A progress bar on stderr, refreshed only when something happens.
+
+    No refresh thread: ParallelRunner forks, and forking beside a running
+    thread can deadlock the child (the engine warns about it). Off when
+    stderr is not a terminal (logs and pipes get no bar).
+    """
+    console = _err()
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        auto_refresh=False,
+        transient=True,
+        disable=quiet or not console.is_terminal,
+    )
+
+
+class NodeProgress:
+    """An engine observer: advances a progress task by one per finished node."""
+
+    def __init__(self, progress: Progress, total: int, label: str) -> None:
+        self.progress = progress
+        self.label = label
+        self.total = total
+        self.task = progress.add_task(label, total=total)
+        self.done = 0
+        self.failed: list[str] = []
+
+    def __call__(self, event: Any) -> None:
+        """Receive one NodeEvent."""
+        self.done += 1
+        if getattr(event, "error", None):
+            self.failed.append(event.node)
+        self.progress.update(self.task, advance=1, refresh=True)
+
+    def finish(self) -> None:
+        """Fill the bar (nodes skipped by --only-missing-outputs never report)."""
+        self.progress.update(self.task, completed=self.total, refresh=True)
+
+
+@contextmanager
+def _quiet_resume_warning() -> Iterator[None]:
+    """The engine warns with the resume hint; the CLI prints it from the exception's notes."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"There are \d+ node\(s\) to resume from")
+        yield
+
+
+# -- error handling ------------------------------------------------------------------
+
+
+def _notes(exc: BaseException) -> list[str]:
+    return [str(note) for note in getattr(exc, "__notes__", None) or []]
+
+
+def _report_exception(exc: BaseException, debug: bool, command: list[str] | None) -> int:
+    """Print ``exc`` as the CLI does and return the exit code."""
+    if debug:
+        _say(_err(), "".join(traceback.format_exception(exc)).rstrip())
+    if isinstance(exc, RunAdvisorError):
+        message = str(exc).strip()
+        if debug:
+            message = message.replace(" (run with --debug for the traceback)", "")
+        _error_line(message)
+        return EXIT_USER_ERROR
+    notes = _notes(exc)
+    failed = next((m for m in map(_NODE_FAILED_NOTE.match, notes) if m), None)
+    text = str(exc).strip()
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if failed is None:
+        _error_line(
+            f"unexpected {detail}. This may be a bug in runadvisor; rerun with --debug "
+            "for the traceback and report it."
+        )
+        return EXIT_NODE_FAILED
+    _error_line(f"node '{failed.group('node')}' failed under {failed.group('runner')}: {detail}")
+    prefix = "runadvisor run " + (shlex.join(command) + " " if command else "")
+    for note in notes:
+        if _NODE_FAILED_NOTE.match(note) or note.startswith("runadvisor: the partial profile"):
+            continue
+        _say(_err(), "  " + _RESUME_NOTE.sub(prefix, note))
+    if not debug:
+        _say(_err(), "  (run with --debug for the traceback)")
+    return EXIT_NODE_FAILED
+
+
+class _Group(click.Group):
+    """A click group that turns exceptions into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            _say(_err(), Text("Interrupted", style="bold red"))
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            state = ctx.find_object(_State) or _State()
+            command = ctx.meta.get("runadvisor.resume_args")
+            ctx.exit(_report_exception(exc, state.debug, command))
+
+
+# -- the commands ---------------------------------------------------------------------
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="runadvisor")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="RUNADVISOR_DEBUG",
+    help="Show tracebacks (also RUNADVISOR_DEBUG=1).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Run Kedro-style pipelines, measure them, and get told which runner to use.
+
+    TARGET is a pipeline file or module, optionally with :name, e.g.
+    examples/cpu_transform/pipeline.py or mypkg.pipelines:create_pipeline.
+    Without a name, `pipeline` or `create_pipeline()` is used, with `catalog`
+    or `create_catalog()` (default: an empty DataCatalog).
+    """
+    ctx.ensure_object(_State).debug = debug
+
+
+def main(args: Sequence[str] | None = None, prog_name: str = "runadvisor") -> None:
+    """Entry point of the ``runadvisor`` script and ``python -m runadvisor``."""
+    cli.main(args=list(args) if args is not None else None, prog_name=prog_name, obj=_State())
+
+
+def _load(target: str) -> tuple[Any, Any, str]:
+    from runadvisor.loading import load_target
+
+    return load_target(target)
+
+
+_target_argument = click.argument("target", metavar="TARGET")
+
+
+def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The node filters shared by ``run`` and ``profile`` (as ``kedro run`` has them)."""
+    options = [
+        click.option(
+            "--tags",
+            "-t",
+            multiple=True,
+            help="Only nodes with any of these tags (comma-separated, repeatable).",
+        ),
+        click.option("--nodes", "node_names", help="Only these nodes (comma-separated names)."),
+        click.option("--from-nodes", help="These nodes and everything downstream of them."),
+        click.option("--to-nodes", help="These nodes and everything they need upstream."),
+        click.option("--from-inputs", help="Nodes downstream of these datasets."),
+        click.option("--to-outputs", help="Nodes needed to produce these datasets."),
+        click.option(
+            "--only-missing-outputs",
+            is_flag=True,
+            help="Skip nodes whose persisted outputs already exist.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--runner",
+            "-r",
+            "runner_name",
+            default="sequential",
+            show_default=True,
+            help="sequential, thread, parallel, or a runner class (ThreadRunner, pkg.MyRunner).",
+        ),
+        click.option(
+            "--workers",
+            "-w",
+            callback=_positive_int_callback,
+            help="Worker threads or processes (default: the runner's).",
+        ),
+        click.option(
+            "--timeout", type=float, help="Stop the run after this many seconds (exit 2)."
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+_FILTER_FLAGS = {
+    "only_nodes_with_tags()": "--tags",
+    "only_nodes()": "--nodes",
+    "from_nodes()": "--from-nodes",
+    "to_nodes()": "--to-nodes",
+    "from_inputs()": "--from-inputs",
+    "to_outputs()": "--to-outputs",
+    "Pipeline.filter()": "The node filters",
+    "node_names=": "--nodes=",
+    "tags=": "--tags=",
+    "from_nodes=": "--from-nodes=",
+    "to_nodes=": "--to-nodes=",
+    "from_inputs=": "--from-inputs=",
+    "to_outputs=": "--to-outputs=",
+}
+_FILTER_WORDS = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(k) for k in sorted(_FILTER_FLAGS, key=len, reverse=True))
+    + ")"
+)
+
+
+def _filtered(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any, list[str]]:
+    """Apply the node filters; return the pipeline and the options to repeat on resume.
+
+    Filter errors speak of the options, and a filter that leaves out the node
+    producing an input that holds no data is caught before anything runs.
+    """
+    from runadvisor.pipeline import PipelineError
+
+    chosen = {
+        "tags": [tag for value in options["tags"] for tag in split_names(value)],
+        "node_names": split_names(options["node_names"] or ""),
+        "from_nodes": split_names(options["from_nodes"] or ""),
+        "to_nodes": split_names(options["to_nodes"] or ""),
+        "from_inputs": split_names(options["from_inputs"] or ""),
+        "to_outputs": split_names(options["to_outputs"] or ""),
+    }
+    resume: list[str] = []
+    for key, flag in (
+        ("tags", "--tags"),
+        ("node_names", "--nodes"),
+        ("to_nodes", "--to-nodes"),
+        ("from_inputs", "--from-inputs"),
+        ("to_outputs", "--to-outputs"),
+    ):
+        if chosen[key]:
+            resume += [flag, ",".join(chosen[key])]
+    if not any(chosen.values()):
+        return pipe, resume
+    try:
+        subset = pipe.filter(**{k: v for k, v in chosen.items() if v})
+    except PipelineError as exc:
+        message = _FILTER_WORDS.sub(lambda m: _FILTER_FLAGS[m.group(1)], str(exc))
+        raise OptionError(message) from exc
+    _check_left_out(pipe, subset, catalog)
+    return subset, resume
+
+
+def _check_left_out(full: Any, subset: Any, catalog: Any) -> None:
+    """OptionError if ``subset`` needs a dataset that only a left-out node would fill."""
+    from runadvisor.io import dataset_exists
+
+    producers = full.dataset_producers()
+    kept = set(subset.nodes)
+    for name in sorted(subset.inputs()):
+        producer = producers.get(name)
+        if producer is None or producer in kept:
+            continue
+        dataset = catalog.get(name) if name in catalog else None
+        if dataset is not None and dataset_exists(dataset):
+            continue
+        where = "is kept in memory only during a run" if dataset is None else "does not exist yet"
+        raise OptionError(
+            f"The node filters leave out node '{producer.name}', which produces '{name}', and "
+            f"'{name}' {where}. Include that node (e.g. --from-nodes \"{producer.name}\"), "
+            f"or save '{name}' to a file dataset in the catalog so it outlives a run."
+        )
+
+
+def _execute(
+    ctx: click.Context,
+    target: str,
+    runner_name: str,
+    workers: int | None,
+    timeout: float | None,
+    quiet: bool,
+    filters: dict[str, Any],
+    profiler_options: dict[str, Any] | None = None,
+) -> tuple[Any, Any, str, Any, NodeProgress, float, Any]:
+    """Load, filter and run TARGET with a progress bar; optionally under a Profiler."""
+    timeout = parse_seconds(timeout, "--timeout")
+    warn = None if quiet else (lambda text: _say(_err(), Text("Note: ", style="yellow"), text))
+    runner = make_runner(runner_name, workers, warn=warn)
+    pipe, catalog, name = _load(target)
+    ctx.meta["runadvisor.name"] = name
+    pipe, resume = _filtered(pipe, catalog, filters)
+    ctx.meta["runadvisor.resume_args"] = (
+        [target, "--runner", runner_name]
+        + (["--workers", str(workers)] if workers else [])
+        + resume
+    )
+    profiler = None
+    if profiler_options is not None:
+        from runadvisor.profiles import Profiler
+
+        profiler = Profiler(pipe, runner=runner, **profiler_options)
+    label = f"{name}: {type(runner).__name__}"
+    started = time.perf_counter()
+    with _progress(quiet) as progress, _quiet_resume_warning():
+        observer = NodeProgress(progress, len(pipe.nodes), label)
+        observers: list[Any] = [observer]
+        if profiler is None:
+            outputs = runner.run(
+                pipe,
+                catalog,
+                only_missing_outputs=filters["only_missing_outputs"],
+                observers=observers,
+                timeout=timeout,
+            )
+        else:
+            try:
+                with profiler:
+                    outputs = runner.run(
+                        pipe,
+                        catalog,
+                        only_missing_outputs=filters["only_missing_outputs"],
+                        observers=[profiler, observer],
+                        timeout=timeout,
+                    )
+            except Exception as exc:
+                exc.profile = profiler.profile  # type: ignore[attr-defined]
+                raise
+        observer.finish()
+    return pipe, runner, name, outputs, observer, time.perf_counter() - started, profiler
+
+
+def _runner_label(runner: Any, pipe: Any) -> str:
+    try:
+        workers = runner.workers_for(pipe)
+    except Exception:  # a foreign runner class
+        return type(runner).__name__
+    noun = "worker" if workers == 1 else "workers"
+    return f"{type(runner).__name__} ({workers} {noun})"
+
+
+@cli.command()
+@_target_argument
+@_runner_options
+@_filter_options
+@click.pass_context
+def run(
+    ctx: click.Context,
+    target: str,
+    runner_name: str,
+    workers: int | None,
+    timeout: float | None,
+    quiet: bool,
+    **filters: Any,
+) -> None:
+    """Run the pipeline in TARGET, with a progress bar.
+
+    \b
+    Example:
+      runadvisor run examples/io_fetch/pipeline.py --runner thread --workers 8
+    """
+    pipe, runner, name, outputs, observer, wall, _ = _execute(
+        ctx, target, runner_name, workers, timeout, quiet, filters
+    )
+    if quiet:
+        return
+    console = _out()
+    _say(
+        console,
+        Text("✓ ", style="green"),
+        f"Ran {observer.done} of {len(pipe.nodes)} node(s) of {name} in {_fmt_seconds(wall)} "
+        f"with {_runner_label(runner, pipe)}.",
+    )
+    if outputs:
+        _say(console, "Outputs: " + ", ".join(sorted(outputs)))
+
+
+@cli.command()
+@_target_argument
+@_runner_options
+@_filter_options
+@click.option(
+    "--out",
+    "-o",
+    help="A .json file, or a folder for it (default: profiles/<target>-<time>-<runner>.json).",
+)
+@click.option(
+    "--output-bytes", is_flag=True, help="Also measure each output's pickled size (slower)."
+)
+@click.pass_context
+def profile(
+    ctx: click.Context,
+    target: str,
+    runner_name: str,
+    workers: int | None,
+    timeout: float | None,
+    quiet: bool,
+    out: str | None,
+    output_bytes: bool,
+    **filters: Any,
+) -> None:
+    """Run TARGET under the profiler and save its RunProfile as JSON.
+
+    \b
+    Example:
+      runadvisor profile examples/mixed_etl/pipeline.py --runner thread --out profiles/
+    """
+    try:
+        pipe, runner, name, _, _, _, profiler = _execute(
+            ctx,
+            target,
+            runner_name,
+            workers,
+            timeout,
+            quiet,
+            filters,
+            profiler_options={"measure_output_bytes": output_bytes},
+        )
+    except Exception as exc:
+        partial = getattr(exc, "profile", None)
+        if partial is not None:
+            saved = partial.save(_profile_path(out, ctx.meta["runadvisor.name"], partial))
+            if not quiet:
+                _say(_err(), f"The partial profile of the failed run is in {saved}")
+        raise
+    result = profiler.profile
+    saved = result.save(_profile_path(out, name, result))
+    if quiet:
+        return
+    console = _out()
+    console.print(_profile_table(result))
+    _say(
+        console,
+        Text("✓ ", style="green"),
+        f"Profiled {len(result.nodes)} node(s) of {name} with {_runner_label(runner, pipe)} "
+        f"in {_fmt_seconds(result.wall)}; saved {saved}",
+    )
+
+
+def _profile_path(out: str | None, name: str, result: Any) -> Path:
+    """``--out`` ending in .json is the file; anything else is a folder for it."""
+    file_name = f"{_slug(name)}-{_timestamp()}-{result.runner}.json"
+    if out is None:
+        return Path("profiles") / file_name
+    path = Path(out)
+    if path.suffix.lower() == ".json" and not path.is_dir():
+        return path
+    return path / file_name
+
+
+def _profile_table(result: Any, limit: int = 20) -> Table:
+    records = sorted(result.nodes, key=lambda r: r.wall, reverse=True)
+    shown = records[:limit]
+    title = f"{len(records)} node(s), slowest first"
+    if len(records) > limit:
+        title += f" (top {limit})"
+    table = Table(title=title, title_justify="left")
+    for column in ("node", "wall", "cpu", "gil held", "peak memory"):
+        table.add_column(column, justify="left" if column == "node" else "right")
+    for record in shown:
+        table.add_row(
+            Text(record.name),
+            _fmt_seconds(record.wall),
+            _fmt_seconds(record.cpu),
+            _fmt_seconds(record.gil_held),
+            _fmt_bytes(record.peak_rss),
+        )
+    return table
+
+
+@cli.command()
+@_target_argument
+@click.option(
+    "--runners",
+    help="Runners to consider, comma-separated (default: sequential,thread,parallel).",
+)
+@click.option("--workers", "-w", "workers_text", help="Worker counts to try, e.g. 1,2,4.")
+@click.option(
+    "--repeats",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Measured runs per candidate.",
+)
+@click.option("--predict-only", is_flag=True, help="Simulate only; measure no candidates.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds before a candidate run counts as timed out.",
+)
+@click.option("--memory-limit", help="Memory the runs may use, e.g. 4GB, 512MB or bytes.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: reports/<target>-<time>/).",
+)
+@click.option("--format", "formats", default="html,md,json", show_default=True, help="Reports.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print only the recommendation as JSON on stdout (writes reports only with --out).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables.")
+def advise(
+    target: str,
+    runners: str | None,
+    workers_text: str | None,
+    repeats: int,
+    predict_only: bool,
+    timeout: float,
+    memory_limit: str | None,
+    out: Path | None,
+    formats: str,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Measure TARGET under candidate runners and recommend one, with reasons.
+
+    \b
+    Example:
+      runadvisor advise examples/cpu_transform/pipeline.py --workers 1,2,4
+    """
+    from runadvisor.advisor import advise as advise_pipeline
+
+    chosen = parse_choices(runners, "--runners", ADVISE_RUNNERS) or list(ADVISE_RUNNERS)
+    worker_counts = parse_workers(workers_text)
+    timeout_s = parse_seconds(timeout, "--timeout")
+    limit = parse_memory(memory_limit)
+    kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
+    quiet = quiet or as_json
+    pipe, catalog, name = _load(target)
+
+    with _progress(quiet) as progress:
+        task = progress.add_task(f"{name}: measuring", total=None)
+
+        def report_progress(done: int, total: int, label: str = "") -> None:
+            description = f"{name}: {label}" if label else f"{name}: measuring"
+            progress.update(task, completed=done, total=total, description=description)
+            progress.refresh()
+
+        recommendation = advise_pipeline(
+            pipe,
+            catalog,
+            runners=tuple(chosen),
+            workers=worker_counts,
+            repeats=repeats,
+            predict_only=predict_only,
+            timeout=timeout_s,
+            memory_limit=limit,
+            progress=report_progress,
+        )
+
+    paths: dict[str, Path] = {}
+    if out is not None or not as_json:
+        paths = _write_reports(recommendation, out or _default_out(name), kinds, name)
+    if as_json:
+        click.echo(json.dumps(recommendation.to_dict()))
+        return
+    if not quiet:
+        _print_advice(recommendation, paths)
+
+
+def _default_out(name: str) -> Path:
+    return Path("reports") / f"{_slug(name)}-{_timestamp()}"
+
+
+def _write_reports(subject: Any, out: Path, kinds: list[str], name: str) -> dict[str, Path]:
+    import inspect
+
+    from runadvisor.reports import write_report
+
+    extra: dict[str, Any] = {}
+    if "title" in inspect.signature(write_report).parameters:
+        extra["title"] = name
+    return dict(write_report(subject, out, formats=tuple(kinds), **extra))
+
+
+def _candidate_table(recommendation: Any) -> Table:
+    table = Table(title="Candidates", title_justify="left")
+    for column in ("runner", "workers", "predicted", "measured", "peak memory", "speedup"):
+        table.add_column(column, justify="left" if column == "runner" else "right")
+    table.add_column("status")
+    best = (recommendation.runner, recommendation.max_workers)
+    for c in recommendation.candidates:
+        measured = "-"
+        if c.median is not None:
+            measured = _fmt_seconds(c.median)
+            if c.spread:
+                measured += f" ± {_fmt_seconds(c.spread / 2)}"
+        status = c.status if not c.reason or c.status == "ok" else f"{c.status}: {c.reason}"
+        style = "bold green" if (c.runner, c.workers) == best else None
+        table.add_row(
+            Text(str(c.runner)),
+            str(c.workers if c.workers is not None else "-"),
+            _fmt_seconds(c.predicted),
+            measured,
+            _fmt_bytes(c.peak_rss),
+            f"{c.speedup:.2f}x" if c.speedup is not None else "-",
+            Text(status),
+            style=style,
+        )
+    return table
+
+
+def _print_advice(recommendation: Any, paths: dict[str, Path]) -> None:
+    console = _out()
+    console.print(_candidate_table(recommendation))
+    workers = recommendation.max_workers
+    runner = recommendation.runner + (f"(max_workers={workers})" if workers else "()")
+    speedup = recommendation.speedup
+    gain = f", {speedup:.2f}x the sequential speed" if speedup else ""
+    basis = "predicted" if recommendation.predict_only else "measured"
+    _say(
+        console,
+        Text("Recommendation: ", style="bold"),
+        Text(runner, style="bold green"),
+        f"{gain} ({basis}, confidence {recommendation.confidence})",
+    )
+    for step in recommendation.path:
+        _say(console, f"  • {step}")
+    for warning in recommendation.warnings:
+        _say(console, Text("  ! ", style="yellow"), warning)
+    for kind, path in paths.items():
+        _say(console, f"Report ({kind}): {path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: reports/<first file>-<time>/).",
+)
+@click.option("--format", "formats", default="html,md,json", show_default=True, help="Reports.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool) -> None:
+    """Regenerate reports from saved profile or advice JSON files.
+
+    One advice file gives its full report; several go to one subfolder each.
+    Profiles are reported together (in a profiles/ subfolder beside advice).
+
+    \b
+    Example:
+      runadvisor report profiles/*.json --out reports/saved
+    """
+    from runadvisor.reports import load_any, write_profile_report
+
+    kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
+    for file in files:
+        if not file.is_file():
+            raise OptionError(
+                f"No such file: '{file}' (looked in {Path.cwd()}); give saved profile or "
+                "advice JSON files (from `runadvisor profile` or report.json)."
+            )
+    loaded = [(file, load_any(file)) for file in files]
+    advice = [(f, item) for f, item in loaded if _is_recommendation(item)]
+    profiles = [item for _, item in loaded if not _is_recommendation(item)]
+    out = out or _default_out(files[0].stem)
+    written: list[tuple[str, Path]] = []
+    for file, item in advice:
+        folder = out if len(advice) == 1 else out / _slug(file.stem)
+        written += list(_write_reports(item, folder, kinds, file.stem).items())
+    if profiles:
+        folder = out / "profiles" if advice else out
+        written += list(dict(write_profile_report(profiles, folder, tuple(kinds))).items())
+    if not quiet:
+        console = _out()
+        for kind, path in written:
+            _say(console, f"Report ({kind}): {path}")
+
+
+def _is_recommendation(item: Any) -> bool:
+    from runadvisor.profiles import RunProfile
+
+    return not isinstance(item, RunProfile)
