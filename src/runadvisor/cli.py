@@ -536,11 +536,13 @@ def _filtered(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any, li
 
 
 def _check_left_out(full: Any, subset: Any, catalog: Any) -> None:
-    """OptionError if ``subset`` needs a dataset that only a left-out node would fill."""
+    """OptionError if ``subset`` needs datasets that only left-out nodes would fill."""
     from runadvisor.io import dataset_exists
 
     producers = full.dataset_producers()
     kept = set(subset.nodes)
+    lost: dict[str, Any] = {}  # dataset -> the left-out node that produces it
+    in_memory = True
     for name in sorted(subset.inputs()):
         producer = producers.get(name)
         if producer is None or producer in kept:
@@ -548,12 +550,19 @@ def _check_left_out(full: Any, subset: Any, catalog: Any) -> None:
         dataset = catalog.get(name) if name in catalog else None
         if dataset is not None and dataset_exists(dataset):
             continue
-        where = "is kept in memory only during a run" if dataset is None else "does not exist yet"
-        raise OptionError(
-            f"The node filters leave out node '{producer.name}', which produces '{name}', and "
-            f"'{name}' {where}. Include that node (e.g. --from-nodes \"{producer.name}\"), "
-            f"or save '{name}' to a file dataset in the catalog so it outlives a run."
-        )
+        lost[name] = producer
+        in_memory = in_memory and dataset is None
+    if not lost:
+        return
+    nodes = list(dict.fromkeys(node.name for node in lost.values()))
+    what = ", ".join(f"'{node.name}' (produces '{name}')" for name, node in lost.items())
+    datasets = ", ".join(f"'{name}'" for name in lost)
+    why = "live in memory only during a run" if in_memory else "hold no data yet"
+    raise OptionError(
+        f"The node filters leave out node(s) {what}, and {datasets} {why}. Include "
+        f"{'that node' if len(nodes) == 1 else 'those nodes'} (e.g. --from-nodes "
+        f'"{",".join(nodes)}"), or save {datasets} to file datasets so they outlive a run.'
+    )
 
 
 def _execute(
@@ -942,15 +951,15 @@ def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool)
             )
     loaded = [(file, load_any(file)) for file in files]
     advice = [(f, item) for f, item in loaded if _is_recommendation(item)]
-    profiles = [item for _, item in loaded if not _is_recommendation(item)]
+    profile_files = [f for f, item in loaded if not _is_recommendation(item)]
     out = out or _default_out(files[0].stem)
     written: list[tuple[str, Path]] = []
     for file, item in advice:
         folder = out if len(advice) == 1 else out / _slug(file.stem)
         written += list(_write_reports(item, folder, kinds, file.stem).items())
-    if profiles:
+    if profile_files:
         folder = out / "profiles" if advice else out
-        written += list(dict(write_profile_report(profiles, folder, tuple(kinds))).items())
+        written += list(dict(write_profile_report(profile_files, folder, tuple(kinds))).items())
     if not quiet:
         console = _out()
         for kind, path in written:
@@ -958,6 +967,5 @@ def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool)
 
 
 def _is_recommendation(item: Any) -> bool:
-    from runadvisor.profiles import RunProfile
-
-    return not isinstance(item, RunProfile)
+    """Advice (a Recommendation) rather than a profile or a profile report's profiles."""
+    return hasattr(item, "candidates") and hasattr(item, "facts")
