@@ -1,0 +1,251 @@
+"""write_report and write_profile_report: the files, their structure, and escaping."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import stat
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from reports_helpers import HOSTILE_NODE, HOSTILE_TEXT, hostile, stand_in_recommendation
+
+from runadvisor.exceptions import RunAdvisorError
+from runadvisor.reports import ReportError, load_any, write_profile_report, write_report
+
+N_RUNS = 4  # profiled runs in the fixture
+REC_CHARTS = 3 + 2 * N_RUNS  # wall time, speedup, memory; Gantt and node bars per run
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at; fails on malformed nesting of the main tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+        if tag in ("section", "table", "figure", "main", "dl", "ol", "ul", "details"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("section", "table", "figure", "main", "dl", "ol", "ul", "details"):
+            assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    assert page.stack == [], f"unclosed tags: {page.stack}"
+    return page
+
+
+@pytest.fixture(scope="module")
+def written(recommendation, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return write_report(recommendation, out / "nested" / "advice")
+
+
+@pytest.fixture(scope="module")
+def hostile_written(hostile_recommendation, tmp_path_factory):
+    return write_report(hostile_recommendation, tmp_path_factory.mktemp("hostile"))
+
+
+# --- files -----------------------------------------------------------------------------
+def test_writes_the_three_files_and_returns_their_paths(written):
+    assert list(written) == ["html", "md", "json"]
+    assert [p.name for p in written.values()] == ["report.html", "report.md", "report.json"]
+    for path in written.values():
+        assert path.is_file() and path.stat().st_size > 0
+        assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044  # readable by others
+    folder = written["html"].parent
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_html_is_self_contained_and_has_every_chart_inline(written):
+    page = parse(written["html"])
+    assert len(page.images) == REC_CHARTS
+    for img in page.images:
+        src = img["src"]
+        assert src.startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(src.split(",", 1)[1])
+        root = ET.fromstring(svg)
+        assert root.tag.endswith("svg")
+        assert img["alt"]
+    assert all(link.startswith(("data:", "#")) for link in page.links), page.links
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+
+
+def test_html_says_the_verdict_reasons_table_facts_and_sections(written, recommendation):
+    html = written["html"].read_text(encoding="utf-8")
+    page = parse(written["html"])
+    text = " ".join(" ".join(page.text).split())
+    assert f"Use {recommendation.runner}(max_workers={recommendation.max_workers})" in text
+    assert "faster than sequential" in text and "confidence high" in text
+    for step in recommendation.path:
+        assert step in text
+    assert page.tags.count("tr") >= len(recommendation.candidates) + 1
+    assert html.count('class="best"') == 1 and "recommended" in text
+    for label in ("Work T1", "Span T∞", "Parallelism T1/T∞", "Bytes moved", "GIL share"):
+        assert label in text
+    assert html.count('id="run-') == len(recommendation.profiles)
+    for label in recommendation.profiles:
+        assert label in text
+    for caption in ("Wall time per candidate", "Speedup against workers", "Memory over time"):
+        assert caption in text
+    assert re.search(r"\d+(\.\d+)? (ms|s|us)\b", text)  # human units
+    assert re.search(r"\d+(\.\d+)? (MB|kB|GB)\b", text)
+
+
+def test_markdown_has_the_table_and_its_charts_beside_it(written, recommendation):
+    md_path = written["md"]
+    md = md_path.read_text(encoding="utf-8")
+    assert md.startswith("# runadvisor report")
+    assert "| Runner | Workers | Predicted |" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "Runner |" in line]
+    assert rows
+    assert "← recommended" in md
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert len(images) == REC_CHARTS
+    for name in images:
+        assert "/" not in name
+        data = (md_path.parent / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    for step in recommendation.path:
+        assert step.replace("_", "\\_") in md or step in md
+
+
+def test_json_is_the_recommendation_with_its_profiles(written, recommendation):
+    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert data["schema"] == "runadvisor.advice"
+    assert isinstance(data["version"], int)
+    assert data["runner"] == recommendation.runner
+    assert set(data["profiles"]) == set(recommendation.profiles)
+    for profile in data["profiles"].values():
+        assert profile["schema"] == "runadvisor.profile"
+    assert len(data["candidates"]) == len(recommendation.candidates)
+
+
+# --- escaping --------------------------------------------------------------------------
+def test_user_strings_are_escaped_in_html(hostile_written):
+    html = hostile_written["html"].read_text(encoding="utf-8")
+    assert HOSTILE_NODE not in html and "<script" not in html.lower()
+    assert HOSTILE_TEXT not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;&amp;" in html
+    page = parse(hostile_written["html"])
+    assert "script" not in page.tags and "b" not in page.tags
+    text = "".join(page.text)
+    assert HOSTILE_NODE in text  # shown as text, as the user wrote it
+    assert f"ValueError: bad {HOSTILE_TEXT} value" in text  # the run's error
+    assert f"[{HOSTILE_TEXT}]" in text  # a tag
+    for img in page.images:  # labels inside the charts are escaped too
+        svg = base64.b64decode(img["src"].split(",", 1)[1]).decode("utf-8")
+        assert "<script" not in svg and "<b>" not in svg
+
+
+def test_user_strings_are_escaped_in_markdown(hostile_written):
+    md = hostile_written["md"].read_text(encoding="utf-8")
+    assert "<script>" not in md and "<b>" not in md
+    assert r"\<script\>alert(1)\</script\>" in md
+    assert r"\<b\>\&" in md
+    assert r"\`x\` \| y" in md  # a backtick and a pipe cannot break the table
+    for line in md.splitlines():
+        if line.startswith("| ") and "compress" in line:
+            assert line.count(" | ") == line.replace(r"\|", "").count(" | ")
+
+
+# --- arguments -------------------------------------------------------------------------
+def test_unknown_format_names_the_allowed_ones(recommendation, tmp_path):
+    with pytest.raises(ReportError, match=r"'pdf'.*'html', 'md', 'json'") as info:
+        write_report(recommendation, tmp_path, formats=("html", "pdf"))
+    assert isinstance(info.value, RunAdvisorError)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_one_format_as_a_string(recommendation, tmp_path):
+    paths = write_report(recommendation, tmp_path, formats="json")
+    assert list(paths) == ["json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_out_dir_that_is_a_file(recommendation, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    with pytest.raises(ReportError, match="not a folder"):
+        write_report(recommendation, target, formats="json")
+
+
+def test_a_profile_is_not_a_recommendation(profiles, tmp_path):
+    with pytest.raises(ReportError, match="write_profile_report"):
+        write_report(profiles["SequentialRunner"], tmp_path)
+
+
+def test_predict_only_report_without_profiles(profiles, tmp_path):
+    rec = stand_in_recommendation(profiles, predict_only=True)
+    paths = write_report(rec, tmp_path, formats=("html", "md"))
+    page = parse(paths["html"])
+    assert len(page.images) == 2  # wall time (predicted) and speedup; no runs to draw
+    text = " ".join(page.text)
+    assert "predicted only, not measured" in text
+    assert "Nothing was measured" in text
+
+
+# --- profile reports -------------------------------------------------------------------
+def test_profile_report_from_saved_files(profiles, tmp_path):
+    files = [p.save(tmp_path / f"{i}.json") for i, p in enumerate(profiles.values())]
+    paths = write_profile_report(files, tmp_path / "out")
+    page = parse(paths["html"])
+    assert len(page.images) == 1 + 2 * N_RUNS  # memory of all runs, then Gantt + bars each
+    text = " ".join(page.text)
+    for label in profiles:
+        assert label in text
+    md = paths["md"].read_text(encoding="utf-8")
+    assert "| Run | Wall time |" in md and "### Per-node table" in md
+    back = load_any(paths["json"])
+    assert list(back) == list(profiles)
+    assert [r.name for r in back["ThreadRunner(2)"].nodes] == [
+        r.name for r in profiles["ThreadRunner(2)"].nodes
+    ]
+
+
+def test_profile_report_of_one_profile_and_of_a_failed_run(profiles, tmp_path):
+    bad = hostile(profiles)["ThreadRunner(2)"]
+    paths = write_profile_report({"my <i>run</i>": bad}, tmp_path)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "<i>" not in html and "my &lt;i&gt;run&lt;/i&gt;" in html
+    assert "This run failed" in html and 'class="error-box"' in html
+    page = parse(paths["html"])
+    assert len(page.images) == 2  # one run: no memory comparison
+
+
+def test_profile_report_labels_repeated_runs_apart(profiles, tmp_path):
+    p = profiles["SequentialRunner"]
+    paths = write_profile_report([p, p], tmp_path, formats=("json",))
+    assert list(load_any(paths["json"])) == ["SequentialRunner", "SequentialRunner #2"]
+
+
+def test_profile_report_rejects_what_is_not_a_profile(tmp_path):
+    with pytest.raises(ReportError, match="RunProfiles"):
+        write_profile_report([object()], tmp_path)
+    with pytest.raises(ReportError, match="no profiles"):
+        write_profile_report([], tmp_path)
