@@ -30,10 +30,13 @@ def write_report(
     recommendation: Any,
     out_dir: str | os.PathLike[str],
     formats: Iterable[str] | str = FORMATS,
+    *,
+    title: str | None = None,
 ) -> dict[str, Path]:
     """Write the report of ``recommendation`` into ``out_dir`` (created if needed).
 
-    ``formats`` is any of ``"html"``, ``"md"``, ``"json"``. Returns
+    ``formats`` is any of ``"html"``, ``"md"``, ``"json"``; ``title`` names
+    what was advised (e.g. the pipeline) in the page's heading. Returns
     ``{format: path}``. Raises :class:`ReportError` for an unknown format or
     an ``out_dir`` that cannot be a folder.
     """
@@ -56,7 +59,7 @@ def write_report(
     if "html" in wanted or "md" in wanted:
         from runadvisor.reports.content import from_recommendation
 
-        paths.update(_write_views(from_recommendation(recommendation), folder, wanted))
+        paths.update(_write_views(from_recommendation(recommendation), folder, wanted, title))
     return {fmt: paths[fmt] for fmt in wanted}
 
 
@@ -64,12 +67,15 @@ def write_profile_report(
     profiles: Any,
     out_dir: str | os.PathLike[str],
     formats: Iterable[str] | str = FORMATS,
+    *,
+    title: str | None = None,
 ) -> dict[str, Path]:
     """Write a report of saved profiles alone (no recommendation) into ``out_dir``.
 
     ``profiles`` is a RunProfile, a list of them, a ``{label: RunProfile}``
-    mapping, or paths of profile JSON files. Each run gets its Gantt with
-    memory, per-node time bars and a per-node table. Returns ``{format: path}``.
+    mapping, or paths of profile JSON files (a profile report's report.json
+    included). Each run gets its Gantt with memory, per-node time bars and a
+    per-node table. Returns ``{format: path}``.
     """
     from runadvisor.reports.content import from_profiles
     from runadvisor.reports.jsonreport import write_profiles_json
@@ -81,7 +87,7 @@ def write_profile_report(
     if "json" in wanted:
         paths["json"] = write_profiles_json(labelled, folder / FILE_NAMES["json"])
     if "html" in wanted or "md" in wanted:
-        paths.update(_write_views(from_profiles(labelled), folder, wanted))
+        paths.update(_write_views(from_profiles(labelled), folder, wanted, title))
     return {fmt: paths[fmt] for fmt in wanted}
 
 
@@ -112,7 +118,11 @@ def _folder(out_dir: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _write_views(report: Any, folder: Path, wanted: list[str]) -> dict[str, Path]:
+def _write_views(
+    report: Any, folder: Path, wanted: list[str], title: str | None
+) -> dict[str, Path]:
+    if title:
+        report.title = f"{report.title}: {title}"
     paths: dict[str, Path] = {}
     if "html" in wanted:
         from runadvisor.reports.html import write_html

@@ -202,8 +202,9 @@ def wall_time_chart(
         ax.set_xlim(0, top * factor * 1.15)
         ax.grid(axis="y", visible=False)
         if _labels(ax):
-            ax.legend(loc="lower right")
-        ax.set_title(_plain(title))
+            ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2)
+        if title:
+            ax.set_title(_plain(title))
     return fig
 
 
@@ -307,7 +308,8 @@ def speedup_chart(
         ax.set_xlabel("workers (P)")
         ax.set_ylabel("speedup over sequential (\u00d7)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.set_title(_plain(title))
+        if title:
+            ax.set_title(_plain(title))
     return fig
 
 
@@ -455,7 +457,8 @@ def node_time_chart(
         ax.set_xlabel(f"seconds per node ({unit})".replace("seconds", "time"))
         ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=3)
         shown = f" (longest {n} of {total})" if total and total > n else ""
-        ax.set_title(_plain(title + shown))
+        if title:
+            ax.set_title(_plain(title + shown))
     return fig
 
 
@@ -511,7 +514,8 @@ def memory_chart(
         ax.set_xlabel(f"time since start ({unit})")
         ax.set_ylabel(f"RSS, process tree ({bunit})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.set_title(_plain(title))
+        if title:
+            ax.set_title(_plain(title))
     return fig
 
 

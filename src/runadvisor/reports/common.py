@@ -146,8 +146,10 @@ def _sig3(x: float) -> str:
 
 
 def runner_call(runner: str, workers: int | None) -> str:
-    """``ThreadRunner(max_workers=4)`` or ``SequentialRunner()``."""
-    return f"{runner}(max_workers={workers})" if workers else f"{runner}()"
+    """``ThreadRunner(max_workers=4)`` or ``SequentialRunner()`` (which takes no workers)."""
+    if not workers or runner.lower().startswith("sequential"):
+        return f"{runner}()"
+    return f"{runner}(max_workers={workers})"
 
 
 def slug(text: str, *, limit: int = 40) -> str:

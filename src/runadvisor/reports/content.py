@@ -80,6 +80,7 @@ class Section:
     charts: list[Chart]
     table: Table
     error: str | None = None
+    n_nodes: int = 0
 
 
 @dataclass
@@ -110,7 +111,9 @@ def from_recommendation(rec: Any) -> Report:
     """The report of an advisor's Recommendation."""
     facts = rec.facts
     candidates = list(rec.candidates)
-    profiles: Mapping[str, Any] = dict(getattr(rec, "profiles", None) or {})
+    profiles: Mapping[str, Any] = {
+        display_label(label, p): p for label, p in (getattr(rec, "profiles", None) or {}).items()
+    }
     predict_only = bool(getattr(rec, "predict_only", False))
 
     best = _recommended_index(rec, candidates)
@@ -193,9 +196,23 @@ def from_profiles(profiles: Mapping[str, Any]) -> Report:
     return report
 
 
+def display_label(label: str, profile: Any) -> str:
+    """How a run is titled: its label, with the runner when the label does not say it.
+
+    The advisor files the profiled run its facts come from under ``"facts"``.
+    """
+    if label == "facts":
+        return f"{profile_label(profile)}, profiled for the facts"
+    if label.startswith(profile.runner):
+        return label
+    return f"{label}: {profile_label(profile)}"
+
+
 def profile_label(profile: Any) -> str:
     """``ThreadRunner(4)`` or ``SequentialRunner``: how a run is named in a report."""
-    return f"{profile.runner}({profile.max_workers})" if profile.max_workers else profile.runner
+    if not profile.max_workers or _is_sequential(profile.runner):
+        return profile.runner
+    return f"{profile.runner}({profile.max_workers})"
 
 
 # --- recommendation pieces --------------------------------------------------------------
@@ -278,6 +295,7 @@ def _wall_chart(candidates: Sequence[Any], best: int | None, predict_only: bool)
         [list(c.measured or []) for c in candidates],
         highlight=best,
         notes=[None if c.measured else str(c.status) for c in candidates],
+        title="",
     )
     caption = (
         "One row per candidate. The hatched bar is the wall time the advisor predicts from "
@@ -311,7 +329,7 @@ def _speedup_chart(facts: Any, candidates: Sequence[Any], best: int | None) -> C
     highlight = None
     if best is not None:
         highlight = (candidates[best].runner, int(candidates[best].workers or 1))
-    fig = charts.speedup_chart(facts.t1, facts.t_inf, series, highlight=highlight)
+    fig = charts.speedup_chart(facts.t1, facts.t_inf, series, highlight=highlight, title="")
     caption = (
         "Speedup over sequential against the number of workers P. The green band is what "
         "the pipeline's graph allows, as Cilkscale draws it: no runner can beat its top edge "
@@ -348,7 +366,7 @@ def _memory_chart(
         "during each profiled run; the dot marks each run's peak. Process workers each hold "
         "their own interpreter and their own copies of the data they are sent, so they "
         "usually peak higher than threads.",
-        charts.memory_chart(series, runners={k: p.runner for k, p in profiles.items()}),
+        charts.memory_chart(series, runners={k: p.runner for k, p in profiles.items()}, title=""),
         "Line chart of the process tree's memory over time, one line per profiled run",
     )
 
@@ -451,14 +469,20 @@ def _profile_section(label: str, p: Any, index: int) -> Section:
         "moment it started loading its inputs to the moment its outputs were saved. Blue "
         "nodes spent at least half their time on the CPU, amber ones mostly waited (I/O, "
         "sleep, locks, the GIL). Gaps in a lane are idle workers: nothing was ready, or the "
-        "runner was busy handing out work. Below: memory of the whole process tree.",
+        "runner was busy handing out work."
+        + (" Below: memory of the whole process tree, on the same time axis." if memory else ""),
         charts.gantt_chart(spans, wall=p.wall, memory=memory),
         f"Gantt chart of the nodes of {label} on their worker lanes",
     )
     longest = sorted(p.nodes, key=lambda r: r.wall, reverse=True)[:MAX_NODE_BARS]
     bars = Chart(
         f"nodes-{key}",
-        f"{label}: where each node's time went",
+        f"{label}: where each node's time went"
+        + (
+            f" (the longest {len(longest)} of {len(p.nodes)} nodes)"
+            if len(p.nodes) > len(longest)
+            else ""
+        ),
         "Each bar is one node's wall time split into CPU time spent holding the GIL (dark), "
         "CPU time without it (light: NumPy, compression, hashing and other C code that "
         "releases it) and time off the CPU (amber: I/O, sleep, waiting). Only the dark part "
@@ -469,7 +493,7 @@ def _profile_section(label: str, p: Any, index: int) -> Section:
             [r.gil_held for r in longest],
             [r.noncpu for r in longest],
             total=len(p.nodes),
-            title=f"{shorten(label, 60)}: time per node",
+            title="",
         ),
         f"Stacked bars of CPU, GIL and non-CPU time per node of {label}",
     )
@@ -490,6 +514,7 @@ def _profile_section(label: str, p: Any, index: int) -> Section:
         [gantt, bars],
         _node_table(p, lanes),
         error=str(p.error) if p.error else None,
+        n_nodes=len(p.nodes),
     )
 
 

@@ -8,6 +8,7 @@ says clearly what is wrong with one it cannot read.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Mapping
@@ -111,6 +112,9 @@ def from_data(data: Any, source: str = "<data>") -> Any:
             from runadvisor.advisor import Recommendation
         except ImportError as exc:  # pragma: no cover - the advisor ships with runadvisor
             raise ReportError(f"{source}: cannot read advice here: {exc}") from exc
+        takes_source = "source" in inspect.signature(Recommendation.from_dict).parameters
+        if takes_source:
+            return _wrap(source, lambda: Recommendation.from_dict(data, source=source))
         return _wrap(source, lambda: Recommendation.from_dict(data))
     found = f'"schema": {json.dumps(schema)}' if schema is not None else 'no "schema" field'
     raise ReportError(f"{source}: not a runadvisor file: found {found}, expected {_expected()}")
