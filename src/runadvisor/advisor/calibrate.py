@@ -1,0 +1,314 @@
+"""What runners cost on this machine, measured once by a quick probe and cached.
+
+The simulation needs the engine's overheads in seconds: the cost of a node
+on each kind of runner beyond its own work, the start-up of a process pool,
+a task's round trip to a worker process, and how fast data crosses to and
+from a worker (pickled through a pipe, or large buffers through ``/dev/shm``).
+The probe measures them with real, profiled runs of tiny pipelines (the same
+way the candidates are measured) in a fresh subprocess, in about half a
+second, and caches the figures as JSON in
+``$RUNADVISOR_CACHE_DIR`` or ``~/.cache/runadvisor/`` (``$XDG_CACHE_HOME``
+honoured), in ``calibration-<python>-<cores>.json``. A cache written on another
+machine or interpreter is ignored. ``RUNADVISOR_CACHE_DIR=""`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "RUNADVISOR_CACHE_DIR"
+CACHE_VERSION = 1
+PROBE_TIMEOUT = 30.0
+_TINY_NODES = 40
+# Floors for figures that noise can push to zero (a hand-off is never free).
+_MIN_HANDOFF = 5e-6
+_MIN_ROUND_TRIP = 20e-6
+_PAYLOAD = 4 << 20  # bytes carried from one node to the next by the transfer probe
+
+
+@dataclass
+class MachineCosts:
+    """The engine's costs on one machine, in seconds (rates in bytes per second).
+
+    ``seq_per_node``: engine and profiler work per node, in line.
+    ``run_overhead``: fixed cost of a run (start and stop).
+    ``thread_handoff``: extra per node on a thread pool (queue hand-offs).
+    ``process_start``: starting and stopping a pool of one worker process.
+    ``process_per_worker``: each further worker process.
+    ``process_round_trip``: extra per node run in a worker process.
+    ``pipe_rate`` / ``shm_rate``: bytes per second to and from a worker for
+    data pickled in band / large buffers through shared memory.
+    """
+
+    seq_per_node: float = 30e-6
+    run_overhead: float = 1e-3
+    thread_handoff: float = 150e-6
+    process_start: float = 5e-3
+    process_per_worker: float = 3e-3
+    process_round_trip: float = 300e-6
+    pipe_rate: float = 3e8
+    shm_rate: float = 1e9
+    cores: int = 1
+    gil_enabled: bool = True
+    start_method: str = "fork"
+    key: dict[str, Any] = field(default_factory=dict)
+    measured_at: str = ""
+    probe_seconds: float = 0.0
+    source: str = "default"  # "probe", "cache" or "default" (the probe could not run)
+    note: str | None = None
+
+    def transfer_time(self, pipe_bytes: float, shm_bytes: float = 0.0) -> float:
+        """Seconds to move that many bytes to or from worker processes."""
+        return pipe_bytes / self.pipe_rate + shm_bytes / self.shm_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MachineCosts:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def summary(self) -> str:
+        """One line of the figures, for paths and reports."""
+        return (
+            f"per node {self.seq_per_node * 1e3:.3f} ms in line, "
+            f"+{self.thread_handoff * 1e3:.3f} ms on threads, "
+            f"+{self.process_round_trip * 1e3:.3f} ms in processes; process pool "
+            f"start {self.process_start * 1e3:.1f} ms + {self.process_per_worker * 1e3:.1f} ms "
+            f"per worker; transfer {self.pipe_rate / 1e9:.2f} GB/s pickled, "
+            f"{self.shm_rate / 1e9:.2f} GB/s shared memory"
+        )
+
+
+def machine_key() -> dict[str, Any]:
+    """What makes calibration figures valid: interpreter, machine, cores, start method."""
+    import psutil
+
+    from runadvisor import __version__
+    from runadvisor.advisor.measure import start_method
+    from runadvisor.profiles.machine import gil_enabled
+    from runadvisor.runners.base import available_cores
+    from runadvisor.runners.parallel import resolve_start_method
+
+    return {
+        "cache_version": CACHE_VERSION,
+        "runadvisor": __version__,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "gil_enabled": gil_enabled(),
+        "host": platform.node(),
+        "platform": platform.platform(terse=True),
+        "cores": available_cores(),
+        "total_memory": int(psutil.virtual_memory().total),
+        "runner_start_method": resolve_start_method(None),
+        "advisor_start_method": start_method(),
+    }
+
+
+def cache_path() -> Path | None:
+    """Where the figures are cached, or None when caching is off."""
+    from runadvisor.runners.base import available_cores
+
+    folder = os.environ.get(CACHE_ENV)
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        folder = os.path.join(base, "runadvisor")
+    elif not folder:
+        return None
+    return Path(folder) / f"calibration-{platform.python_version()}-{available_cores()}.json"
+
+
+def calibrate(*, refresh: bool = False, timeout: float = PROBE_TIMEOUT) -> MachineCosts:
+    """This machine's costs: from the cache when valid, else probed (and cached).
+
+    Never raises: if the probe fails, default figures come back with
+    ``source == "default"`` and the reason in ``note``.
+    """
+    key = machine_key()
+    path = cache_path()
+    if path is not None and not refresh:
+        cached = _read_cache(path, key)
+        if cached is not None:
+            return cached
+    from runadvisor.advisor.measure import OK, run_isolated
+
+    outcome = run_isolated(probe, (), timeout)
+    if outcome.status != OK:
+        return _defaults(key, f"the calibration probe did not finish: {outcome.reason}")
+    costs = MachineCosts.from_dict(outcome.value)
+    costs.key = key
+    costs.source = "probe"
+    if path is not None:
+        _write_cache(path, costs)
+    return costs
+
+
+def _defaults(key: dict[str, Any], note: str) -> MachineCosts:
+    return MachineCosts(
+        cores=int(key["cores"]),
+        gil_enabled=bool(key["gil_enabled"]),
+        start_method=str(key["runner_start_method"]),
+        key=key,
+        source="default",
+        note=note,
+    )
+
+
+def _read_cache(path: Path, key: dict[str, Any]) -> MachineCosts | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        costs = MachineCosts.from_dict(data)
+    except (OSError, ValueError, TypeError):
+        return None
+    costs.source = "cache"
+    return costs
+
+
+def _write_cache(path: Path, costs: MachineCosts) -> None:
+    """Write atomically; a cache that cannot be written is no error."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(costs.to_dict(), fh, indent=1)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+# -- the probe (runs in a child process) --------------------------------------------
+
+
+def _tiny(seed: int = 0) -> int:
+    return seed
+
+
+def _make_bytes(size: int) -> bytes:
+    return b"x" * size
+
+
+def _make_buffer(size: int) -> Any:
+    try:
+        import numpy
+
+        return numpy.ones(size, dtype=numpy.uint8)
+    except ImportError:  # pragma: no cover - numpy is there in practice
+        return bytearray(size)
+
+
+def _consume(value: Any) -> int:
+    return 1
+
+
+def _tiny_pipeline(n: int) -> Any:
+    from runadvisor.pipeline import node, pipeline
+
+    return pipeline([node(_tiny, None, f"tiny_{i}", name=f"tiny_{i:03d}") for i in range(n)])
+
+
+def _payload_pipeline(make: Any) -> Any:
+    from runadvisor.pipeline import node, pipeline
+
+    return pipeline(
+        [
+            node(make, "params:size", "payload", name="make"),
+            node(_consume, "payload", "done", name="consume"),
+        ]
+    )
+
+
+def _overhead(pipe: Any, runner: Any, size: int | None = None, repeats: int = 3) -> float:
+    """Least (run wall - node walls) over a few profiled runs: what the engine cost.
+
+    The least, because on a busy machine noise only ever adds time.
+    """
+    from runadvisor.io import DataCatalog
+    from runadvisor.profiles import profile_run
+
+    best = float("inf")
+    for _ in range(repeats):
+        catalog = DataCatalog(raw_data={} if size is None else {"params:size": size})
+        profile = profile_run(pipe, catalog, runner)
+        best = min(best, profile.wall - sum(record.wall for record in profile.nodes))
+    return max(0.0, best)
+
+
+def _fork_cost(repeats: int = 3) -> float:
+    import multiprocessing
+
+    from runadvisor.runners.parallel import resolve_start_method
+
+    context = multiprocessing.get_context(resolve_start_method(None))
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        process = context.Process(target=_tiny, name="runadvisor-probe")
+        process.start()
+        process.join()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def probe() -> dict[str, Any]:
+    """Measure the costs here and now (about half a second); returns ``MachineCosts`` fields."""
+    from runadvisor.profiles.machine import gil_enabled
+    from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
+    from runadvisor.runners.base import available_cores
+    from runadvisor.runners.parallel import resolve_start_method
+
+    began = time.perf_counter()
+    _make_buffer(1)  # import numpy here, or every worker the probe forks pays for importing it
+    n = _TINY_NODES
+    one, many = _tiny_pipeline(1), _tiny_pipeline(n)
+    seq_one = _overhead(one, SequentialRunner(), repeats=5)
+    seq_many = _overhead(many, SequentialRunner(), repeats=5)
+    seq_per_node = max(0.0, (seq_many - seq_one) / (n - 1))
+    run_overhead = max(0.0, seq_one - seq_per_node)
+    threads = _overhead(many, ThreadRunner(max_workers=2), repeats=5)
+    handoff = max(_MIN_HANDOFF, (threads - seq_many) / n)
+    proc_one = _overhead(one, ParallelRunner(max_workers=1), repeats=5)
+    proc_many = _overhead(many, ParallelRunner(max_workers=1), repeats=5)
+    round_trip = max(_MIN_ROUND_TRIP, (proc_many - proc_one) / (n - 1) - seq_per_node)
+    process_start = max(0.0, proc_one - seq_one - round_trip)
+    per_worker = _fork_cost()
+
+    rates = {}
+    small = _overhead(_payload_pipeline(_make_bytes), ParallelRunner(max_workers=1), 16)
+    for name, make in (("pipe_rate", _make_bytes), ("shm_rate", _make_buffer)):
+        pipe = _payload_pipeline(make)
+        cost = _overhead(pipe, ParallelRunner(max_workers=1), _PAYLOAD) - small
+        # The payload crosses twice: back from the producer, out to the consumer.
+        rates[name] = min(1e11, max(1e7, 2 * _PAYLOAD / max(cost, 1e-6)))
+    return {
+        "seq_per_node": seq_per_node,
+        "run_overhead": run_overhead,
+        "thread_handoff": handoff,
+        "process_start": process_start,
+        "process_per_worker": per_worker,
+        "process_round_trip": round_trip,
+        "pipe_rate": rates["pipe_rate"],
+        "shm_rate": rates["shm_rate"],
+        "cores": available_cores(),
+        "gil_enabled": gil_enabled(),
+        "start_method": resolve_start_method(None),
+        "measured_at": datetime.now(timezone.utc).isoformat(),
+        "probe_seconds": time.perf_counter() - began,
+    }

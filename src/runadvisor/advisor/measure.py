@@ -1,0 +1,397 @@
+"""Runs in a fresh subprocess, so that a hang, a crash or an out-of-memory kill is a finding.
+
+Every run the advisor makes (the profiled sequential "facts" run, the machine
+probe, each measured candidate) happens in a child process started for it and
+for nothing else. On Linux the child is forked: it inherits the pipeline and
+the catalog as they are (lambdas and unpicklable objects included) and works
+on its own copy-on-write copy, so the caller's catalog is never touched and
+every run starts from the same data. Elsewhere the child is spawned and gets
+them by cloudpickle.
+
+The parent waits at most ``timeout`` seconds. A child that runs over is
+killed with its whole process tree (a ParallelRunner's workers included) and
+the shared-memory segments its runner left are removed; one that dies is
+reported with the signal; an exception inside it comes back rebuilt, with its
+traceback. Nothing is left running afterwards. The child's stdout and stderr
+go to ``os.devnull``: a node that prints would otherwise print once per run.
+
+Datasets that write files (CSV, Parquet, Pickle...) are written by every run:
+they are the pipeline's own outputs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import statistics
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_for_ready
+from typing import Any
+
+import cloudpickle
+
+# Statuses of a run or candidate, as in docs/architecture.md.
+OK = "ok"
+TIMEOUT = "timeout"
+CRASHED = "crashed"
+FAILED = "failed"
+UNPICKLABLE = "unpicklable"
+SKIPPED = "skipped"
+PREDICTED = "predicted"
+
+RUNNER_NAMES = {
+    "sequential": "SequentialRunner",
+    "thread": "ThreadRunner",
+    "parallel": "ParallelRunner",
+}
+KIND_OF = {name: kind for kind, name in RUNNER_NAMES.items()}
+
+_EXIT_GRACE = 2.0  # seconds a child that has answered gets to exit on its own
+
+
+@dataclass
+class Outcome:
+    """What became of one isolated run.
+
+    ``status`` is ``"ok"``, ``"timeout"``, ``"crashed"``, ``"failed"`` or
+    ``"unpicklable"``; ``value`` is what the job returned (when ok); ``reason``
+    says in one line what went wrong; ``error`` is the job's exception rebuilt in
+    this process (failed/unpicklable), with the child's traceback as its cause.
+    """
+
+    status: str
+    value: Any = None
+    reason: str | None = None
+    error: BaseException | None = None
+    exitcode: int | None = None
+    elapsed: float = 0.0
+
+
+class _ChildTraceback(Exception):
+    """The child's formatted traceback, attached as ``__cause__`` of a rebuilt error."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def start_method() -> str:
+    """How the advisor starts its children: ``fork`` where it exists, else ``spawn``."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def run_isolated(
+    job: Callable[..., Any], args: Sequence[Any] = (), timeout: float | None = None
+) -> Outcome:
+    """Call ``job(*args)`` in a fresh child process and return what became of it.
+
+    ``job`` must return picklable data. Never raises for what happens in the
+    child; a KeyboardInterrupt in the parent kills the child and propagates.
+    """
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    payload: Any = (job, tuple(args)) if method == "fork" else cloudpickle.dumps((job, args))
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child_main,
+        args=(sender, payload),
+        name="runadvisor-advise",
+        daemon=False,  # a daemon process may not start the ParallelRunner's workers
+    )
+    began = time.perf_counter()
+    process.start()
+    sender.close()
+    pid = process.pid
+    answered = False
+    try:
+        outcome = _wait(process, receiver, timeout, began)
+        answered = outcome.status != TIMEOUT
+    finally:
+        if answered:
+            process.join(_EXIT_GRACE)
+        if process.is_alive() or not answered:
+            kill_tree(pid)
+            process.join(_EXIT_GRACE)
+        receiver.close()
+        if process.exitcode is not None:
+            process.close()
+        _sweep_segments(pid)
+    return outcome
+
+
+def _wait(process: Any, receiver: Any, timeout: float | None, began: float) -> Outcome:
+    deadline = None if timeout is None else began + timeout
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+        ready = wait_for_ready([receiver, process.sentinel], left)
+        elapsed = time.perf_counter() - began
+        if receiver in ready or (ready and receiver.poll()):
+            try:
+                kind, body = receiver.recv()
+            except (EOFError, OSError):
+                process.join(0.5)
+                return _crashed(process.exitcode, elapsed)
+            except Exception as exc:  # the answer did not unpickle here
+                return Outcome(FAILED, reason=f"the child's answer could not be read: {exc}")
+            if kind == OK:
+                return Outcome(OK, value=body, elapsed=elapsed)
+            return _rebuild_error(body, elapsed)
+        if ready:  # the process ended without answering
+            process.join(0.5)
+            return _crashed(process.exitcode, elapsed)
+        if deadline is not None and time.perf_counter() >= deadline:
+            return Outcome(
+                TIMEOUT,
+                reason=f"still running after {timeout:g} s: stopped (with its workers)",
+                elapsed=elapsed,
+            )
+
+
+def _crashed(exitcode: int | None, elapsed: float) -> Outcome:
+    from runadvisor.runners.process_pool import describe_exit
+
+    return Outcome(
+        CRASHED,
+        reason=f"the run's process ended without answering: {describe_exit(exitcode)}",
+        exitcode=exitcode,
+        elapsed=elapsed,
+    )
+
+
+def _rebuild_error(body: dict[str, Any], elapsed: float) -> Outcome:
+    error: BaseException | None = None
+    if body.get("pickled") is not None:
+        try:
+            error = pickle.loads(body["pickled"])
+        except Exception:
+            error = None
+    if error is None:
+        error = RuntimeError(f"{body['type']}: {body['message']}")
+    if body.get("traceback"):
+        error.__cause__ = _ChildTraceback(body["traceback"])
+    return Outcome(body["status"], reason=body["reason"], error=error, elapsed=elapsed)
+
+
+def kill_tree(pid: int | None) -> None:
+    """Kill process ``pid`` and all its descendants, and reap them. Safe if already gone."""
+    if pid is None:
+        return
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    try:
+        root.suspend()  # so it starts no new child between the listing and the kill
+    except psutil.Error:
+        pass
+    try:
+        family = root.children(recursive=True)
+    except psutil.Error:
+        family = []
+    for process in [root, *family]:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    # Grandchildren are reaped by whoever inherits them: wait until they are dead
+    # (gone or zombie), not until they are reaped.
+    deadline = time.monotonic() + _EXIT_GRACE
+    for process in family:
+        while time.monotonic() < deadline:
+            try:
+                if process.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.Error:
+                break
+            time.sleep(0.005)
+
+
+def _sweep_segments(pid: int | None) -> None:
+    """Remove /dev/shm segments a killed run's ParallelRunner could not clean up."""
+    if pid is None:
+        return
+    from runadvisor.runners import transfer
+
+    if transfer.shm_available():
+        transfer.sweep(f"runadvisor-{pid}-")
+
+
+# -- in the child -------------------------------------------------------------------
+
+
+def _child_main(sender: Any, payload: Any) -> None:
+    _quiet()
+    try:
+        job, args = pickle.loads(payload) if isinstance(payload, bytes) else payload
+        message: tuple[str, Any] = (OK, job(*args))
+    except BaseException as exc:
+        message = ("error", _pack_error(exc))
+    try:
+        sender.send(message)
+    except Exception as exc:  # the job's answer did not pickle
+        sender.send(("error", _pack_error(exc)))
+    sender.close()
+
+
+def _quiet() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+    warnings.simplefilter("ignore")
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _pack_error(exc: BaseException) -> dict[str, Any]:
+    try:
+        pickled: bytes | None = cloudpickle.dumps(exc)
+        pickle.loads(pickled)
+    except Exception:
+        pickled = None
+    return {
+        "status": classify(exc),
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "reason": describe_error(exc),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        "pickled": pickled,
+    }
+
+
+def classify(exc: BaseException) -> str:
+    """``"unpicklable"`` when data could not cross a process boundary, ``"crashed"`` when a
+    worker process died, else ``"failed"``."""
+    from runadvisor.runners import RunnerError, UnpicklableDataError, WorkerDiedError
+
+    if isinstance(exc, WorkerDiedError):
+        return CRASHED
+    if isinstance(exc, (UnpicklableDataError, pickle.PicklingError)):
+        return UNPICKLABLE
+    if isinstance(exc, RunnerError) and "cannot be pickled" in str(exc):
+        return UNPICKLABLE
+    return FAILED
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: first line of the message``, plus which node failed when the runner said so."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    for note in getattr(exc, "__notes__", None) or ():
+        if isinstance(note, str) and note.startswith("Node '"):
+            text += f" ({note.rstrip('.')})"
+            break
+    return text
+
+
+# -- jobs ----------------------------------------------------------------------------
+
+
+def make_runner(kind: str, workers: int | None = None) -> Any:
+    """A runner of ``kind`` ("sequential", "thread", "parallel") with ``workers`` workers."""
+    from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
+
+    if kind == "sequential":
+        return SequentialRunner()
+    if kind == "thread":
+        return ThreadRunner(max_workers=workers)
+    if kind == "parallel":
+        return ParallelRunner(max_workers=workers)
+    raise ValueError(f"unknown runner kind {kind!r}")
+
+
+def measured_run_job(pipeline: Any, catalog: Any, kind: str, workers: int) -> dict[str, Any]:
+    """One profiled run (in the child): its wall time, the tree's peak memory, its profile."""
+    from runadvisor.profiles import profile_run
+
+    profile = profile_run(pipeline, catalog, make_runner(kind, workers))
+    return {
+        "wall": profile.wall,
+        "peak_rss": peak_rss(profile),
+        "profile": profile.to_dict(),
+    }
+
+
+def peak_rss(profile: Any) -> int | None:
+    """The process tree's peak resident memory during a run, from the sampler (or the nodes).
+
+    Pages a forked worker shares with its parent count in each process, so
+    this errs high for ParallelRunner.
+    """
+    sampled = [value for value in profile.samples.rss if value is not None]
+    if sampled:
+        return int(max(sampled))
+    nodes = [r.peak_rss for r in profile.nodes if r.peak_rss is not None]
+    return int(max(nodes)) if nodes else None
+
+
+@dataclass
+class Measurement:
+    """Repeated isolated runs of one (runner, workers)."""
+
+    status: str
+    walls: list[float]
+    peak_rss: int | None
+    profile: dict[str, Any] | None
+    reason: str | None
+
+
+def measure(
+    pipeline: Any,
+    catalog: Any,
+    kind: str,
+    workers: int,
+    *,
+    repeats: int,
+    timeout: float | None,
+    give_up_after: float | None = None,
+    on_run: Callable[[int, Outcome], None] | None = None,
+) -> Measurement:
+    """Run ``repeats`` times, each in a fresh child with ``timeout``; stop early on failure.
+
+    ``give_up_after``: stop repeating once a run took longer than this (the
+    candidate is clearly slower than the best so far). ``on_run(i, outcome)``
+    is called after each run. The profile kept is the one of the median run.
+    """
+    walls: list[float] = []
+    peaks: list[int] = []
+    profiles: list[dict[str, Any]] = []
+    reason = None
+    for index in range(repeats):
+        outcome = run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout)
+        if on_run is not None:
+            on_run(index, outcome)
+        if outcome.status != OK:
+            return Measurement(
+                outcome.status, walls, _max(peaks), _median_profile(walls, profiles), outcome.reason
+            )
+        value = outcome.value
+        walls.append(float(value["wall"]))
+        if value.get("peak_rss") is not None:
+            peaks.append(int(value["peak_rss"]))
+        profiles.append(value["profile"])
+        if give_up_after is not None and walls[-1] > give_up_after and index < repeats - 1:
+            reason = f"stopped after {len(walls)} of {repeats} runs: clearly slower than the best"
+            break
+    return Measurement(OK, walls, _max(peaks), _median_profile(walls, profiles), reason)
+
+
+def _max(values: list[int]) -> int | None:
+    return max(values) if values else None
+
+
+def _median_profile(walls: list[float], profiles: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not walls:
+        return None
+    middle = statistics.median(walls)
+    index = min(range(len(walls)), key=lambda i: abs(walls[i] - middle))
+    return profiles[index]
