@@ -1,0 +1,237 @@
+"""The decision tree users know, refined where it is wrong, as sentences with numbers.
+
+The textbook tree: is parallelism worth it? -> is the work CPU-bound? -> does
+the data pickle? -> ParallelRunner; I/O-bound -> ThreadRunner; otherwise
+SequentialRunner. It goes wrong in known places, which this tree checks for:
+
+1. A chain (average parallelism T1/T_inf under 1.15) has nothing to run in
+   parallel -> SequentialRunner.
+2. Tiny nodes (average under max(0.3 ms, 10 thread hand-offs)) cost more to
+   hand to a worker than to run -> SequentialRunner.
+3. Mostly waiting (non-CPU share >= 50%) -> ThreadRunner: threads wait in
+   parallel and nothing is pickled.
+4. CPU-bound:
+   - no GIL in this interpreter, or the work releases it (GIL held < 30% of
+     the CPU time: numpy, hashlib, zlib, many pandas operations) -> ThreadRunner;
+   - one core -> SequentialRunner;
+   - data that would have to travel does not pickle -> processes are out;
+     threads only if the simulation says they help, else SequentialRunner;
+   - moving the data to and from worker processes costs more than the
+     parallelism can save, or processes are predicted no faster -> the same;
+   - else ParallelRunner.
+
+The tree gives the prior; measured runs decide (see ``advise``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from runadvisor.advisor.calibrate import MachineCosts
+from runadvisor.advisor.facts import PipelineFacts
+from runadvisor.advisor.simulate import NodeCost
+
+PARALLELISM_MIN = 1.15
+TINY_FLOOR = 300e-6
+TINY_HANDOFFS = 10
+IO_SHARE = 0.5
+GIL_FREE_SHARE = 0.3
+THREADS_HELP = 0.9  # threads must be predicted at least 10% faster than sequential
+
+
+@dataclass
+class Verdict:
+    """The tree's pick (a runner class name), the leaf's key, and the path in words."""
+
+    runner: str
+    leaf: str
+    path: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        """The deciding sentence (the path's last)."""
+        return self.path[-1] if self.path else ""
+
+
+def walk(
+    facts: PipelineFacts,
+    costs: MachineCosts,
+    nodes: Sequence[NodeCost] = (),
+    predicted: Mapping[str, float] | None = None,
+) -> Verdict:
+    """Walk the tree on ``facts``.
+
+    ``nodes`` (the simulation's view) gives the transfer cost; ``predicted``
+    the best simulated time per runner kind ("sequential", "thread",
+    "parallel"), used where the tree must weigh costs against gains.
+    """
+    predicted = dict(predicted or {})
+    path: list[str] = []
+
+    def leaf(runner: str, key: str, sentence: str) -> Verdict:
+        path.append(f"{sentence} -> {runner}")
+        return Verdict(runner, key, path)
+
+    # 1. parallelism worth having?
+    where = f"across {facts.widest_level} nodes at the widest level"
+    numbers = (
+        f"average parallelism {facts.parallelism:.1f} (total work {_s(facts.t1)} over a "
+        f"critical path of {_s(facts.t_inf)})"
+    )
+    if facts.n_nodes <= 1 or facts.parallelism < PARALLELISM_MIN:
+        what = "a single node" if facts.n_nodes <= 1 else "a chain"
+        return leaf("SequentialRunner", "chain", f"{numbers}: {what}, no parallelism worth having")
+    path.append(f"{numbers} {where}: parallelism can help")
+
+    # 2. nodes big enough to pay for a hand-off?
+    tiny = max(TINY_FLOOR, TINY_HANDOFFS * costs.thread_handoff)
+    mean = facts.mean_node_wall
+    handoffs = (
+        f"a thread hand-off costs {_ms(costs.thread_handoff)}, a process round trip "
+        f"{_ms(costs.process_round_trip)}"
+    )
+    if mean < tiny:
+        return leaf(
+            "SequentialRunner",
+            "tiny",
+            f"{facts.n_nodes} nodes average {_ms(mean)} each, under the {_ms(tiny)} a node needs "
+            f"to pay for handing it to a worker ({handoffs}): tiny nodes run fastest sequentially",
+        )
+    path.append(
+        f"nodes average {_ms(mean)} each, well above what handing them out costs ({handoffs})"
+    )
+
+    # 3. waiting or computing?
+    waiting = facts.noncpu_share
+    busy = ""
+    if facts.cpu_wait_share >= 0.05:
+        busy = f", {facts.cpu_wait_share:.0%} waiting for a CPU (the machine was busy)"
+    if waiting >= IO_SHARE:
+        return leaf(
+            "ThreadRunner",
+            "io",
+            f"{waiting:.0%} of node time is waiting (neither computing nor holding the GIL"
+            f"{busy}): I/O-bound, threads wait in parallel without pickling anything",
+        )
+    path.append(
+        f"{waiting:.0%} of node time is waiting for I/O, {facts.cpu_share:.0%} is on a CPU"
+        f"{busy}: CPU-bound"
+    )
+
+    # 4. CPU-bound: GIL, cores, pickling, transfer.
+    if not facts.gil_enabled:
+        return leaf(
+            "ThreadRunner",
+            "no-gil",
+            "this interpreter runs without a GIL: threads run Python in parallel",
+        )
+    gil = facts.gil_share
+    if gil is not None and gil < GIL_FREE_SHARE:
+        return leaf(
+            "ThreadRunner",
+            "gil-free",
+            f"the GIL was held for only {gil:.0%} of the CPU time: the CPU work releases the GIL "
+            "(as numpy, hashlib, zlib and many pandas operations do), so threads run it in "
+            "parallel with no pickling",
+        )
+    if gil is None:
+        path.append(
+            "GIL holding was not measured: assuming the CPU work holds it, as pure Python does"
+        )
+    else:
+        path.append(
+            f"the GIL was held for {gil:.0%} of the CPU time: threads would take turns; "
+            "only processes run this in parallel"
+        )
+    if facts.cores <= 1:
+        return leaf(
+            "SequentialRunner",
+            "one-core",
+            "only 1 core is available: nothing can compute in parallel",
+        )
+    fallback, why_not = _without_processes(predicted)
+    if not facts.picklable:
+        shown = facts.unpicklable[0]
+        if len(facts.unpicklable) > 1:
+            shown += f", and {len(facts.unpicklable) - 1} more"
+        return leaf(
+            fallback,
+            "unpicklable",
+            f"data that would travel to worker processes does not pickle ({shown}): "
+            f"ParallelRunner cannot run it, and {why_not}",
+        )
+    transfer = costs.transfer_time(
+        sum(n.pipe_bytes for n in nodes), sum(n.shm_bytes for n in nodes)
+    )
+    workers = max(1, min(facts.cores, facts.widest_level))
+    gain = facts.t1 - max(facts.t1 / workers, facts.t_inf)
+    moving = (
+        f"moving {_mb(facts.bytes_moved)} to and from worker processes would cost about "
+        f"{_s(transfer)}"
+    )
+    if transfer >= gain:
+        return leaf(
+            fallback,
+            "payloads",
+            f"{moving}, more than the at most {_s(gain)} that {workers} processes can save: "
+            f"payloads too big for processes, and {why_not}",
+        )
+    best_other = min(
+        (predicted[k] for k in ("sequential", "thread") if k in predicted), default=None
+    )
+    if "parallel" in predicted and best_other is not None and predicted["parallel"] >= best_other:
+        return leaf(
+            fallback,
+            "overheads",
+            f"{moving}, but with pool start-up and round trips processes are predicted at "
+            f"{_s(predicted['parallel'])} against {_s(best_other)} without them, and {why_not}",
+        )
+    return leaf(
+        "ParallelRunner",
+        "processes",
+        f"{moving}, less than the up to {_s(gain)} that {workers} processes can save, and the "
+        "data pickles: processes run the CPU work in parallel",
+    )
+
+
+def _without_processes(predicted: Mapping[str, float]) -> tuple[str, str]:
+    """ThreadRunner if threads are predicted to help, else SequentialRunner; and why."""
+    seq, thread = predicted.get("sequential"), predicted.get("thread")
+    if seq is not None and thread is not None and thread < THREADS_HELP * seq:
+        return "ThreadRunner", (
+            f"threads are still predicted to help ({_s(thread)} against {_s(seq)} sequential)"
+        )
+    if seq is not None and thread is not None:
+        return "SequentialRunner", (
+            f"threads do not help GIL-holding work (predicted {_s(thread)} against {_s(seq)} "
+            "sequential)"
+        )
+    return "SequentialRunner", "threads do not help GIL-holding work"
+
+
+def _s(seconds: float) -> str:
+    """Seconds, with precision that suits the size."""
+    if seconds >= 10:
+        return f"{seconds:.0f} s"
+    if seconds >= 0.1:
+        return f"{seconds:.2f} s"
+    return _ms(seconds)
+
+
+def _ms(seconds: float) -> str:
+    if seconds >= 0.1:
+        return f"{seconds * 1e3:.0f} ms"
+    if seconds >= 0.001:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def _mb(nbytes: float) -> str:
+    if nbytes >= 1e9:
+        return f"{nbytes / 1e9:.1f} GB"
+    if nbytes >= 1e6:
+        return f"{nbytes / 1e6:.0f} MB"
+    if nbytes >= 1e3:
+        return f"{nbytes / 1e3:.0f} kB"
+    return f"{int(nbytes)} bytes"
