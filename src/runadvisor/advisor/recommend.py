@@ -1,0 +1,381 @@
+"""Candidates, choosing among them, and the Recommendation (saved as versioned JSON).
+
+Choosing: the fastest candidate wins, but any candidate within noise of it
+(median within max(5%, the spreads of both, 2 ms); for predictions, within
+10%) counts as a tie, and ties go
+to the simpler runner (SequentialRunner < ThreadRunner < ParallelRunner), then
+to fewer workers. Measured times decide when there are any; predicted ones
+otherwise. pandas is imported only in :meth:`Recommendation.to_frame`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from runadvisor.advisor.errors import AdviceError
+from runadvisor.advisor.facts import PipelineFacts
+from runadvisor.advisor.measure import KIND_OF, OK, PREDICTED, RUNNER_NAMES, SKIPPED
+
+SCHEMA = "runadvisor.advice"
+SCHEMA_VERSION = 1
+
+TIE_SHARE = 0.05
+TIE_SHARE_PREDICTED = 0.10  # predictions are rougher than measurements
+TIE_SECONDS = 0.002
+SIMPLICITY = {"SequentialRunner": 0, "ThreadRunner": 1, "ParallelRunner": 2}
+
+FRAME_COLUMNS = [
+    "label",
+    "runner",
+    "workers",
+    "status",
+    "predicted",
+    "lower_bound",
+    "upper_bound",
+    "median",
+    "spread",
+    "runs",
+    "peak_rss",
+    "speedup",
+    "chosen",
+    "reason",
+]
+
+
+@dataclass
+class Candidate:
+    """One (runner, workers) the advisor considered: predicted, and measured unless skipped.
+
+    ``runner`` is a class name; times in seconds; ``lower_bound``/``upper_bound``
+    are max(T1/P, T_inf) and T1/P + T_inf; ``measured`` the wall time of each
+    run, ``median`` and ``spread`` (max - min) over them; ``peak_rss`` the
+    process tree's peak memory (bytes); ``status`` one of "ok", "timeout",
+    "crashed", "failed", "unpicklable", "skipped", "predicted"; ``reason`` why
+    (for anything but a clean measurement); ``speedup`` sequential time / this
+    time (measured where both were measured, else predicted).
+    """
+
+    runner: str
+    workers: int
+    predicted: float | None = None
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    measured: list[float] = field(default_factory=list)
+    median: float | None = None
+    spread: float | None = None
+    peak_rss: int | None = None
+    status: str = PREDICTED
+    reason: str | None = None
+    speedup: float | None = None
+
+    @property
+    def kind(self) -> str:
+        """The runner's kind: "sequential", "thread" or "parallel"."""
+        return KIND_OF[self.runner]
+
+    @property
+    def label(self) -> str:
+        """``SequentialRunner`` or ``ThreadRunner(4)``: the key of its profile."""
+        return (
+            self.runner if self.runner == "SequentialRunner" else f"{self.runner}({self.workers})"
+        )
+
+    @property
+    def time(self) -> float | None:
+        """The measured median if measured, else the prediction."""
+        return self.median if self.status == OK and self.median is not None else self.predicted
+
+    def record(self, walls: Sequence[float]) -> None:
+        """Store measured wall times and their median and spread."""
+        self.measured = [float(w) for w in walls]
+        if self.measured:
+            self.median = statistics.median(self.measured)
+            self.spread = max(self.measured) - min(self.measured)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (with ``label``)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["label"] = self.label
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Candidate:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def simplicity(candidate: Candidate) -> tuple[int, int]:
+    """Sort key: simpler runner first, then fewer workers."""
+    return SIMPLICITY.get(candidate.runner, 3), candidate.workers
+
+
+def choose(candidates: Sequence[Candidate], *, measured: bool) -> Candidate | None:
+    """The simplest candidate that ties with the fastest.
+
+    ``measured``: compare the measured medians of the candidates measured "ok";
+    else compare the predictions of all the candidates given.
+    """
+    if measured:
+        pool = [c for c in candidates if c.status == OK and c.median is not None]
+        timed = [(c.median, c) for c in pool]
+    else:
+        timed = [(c.predicted, c) for c in candidates if c.predicted is not None]
+    if not timed:
+        return None
+    best_time, best = min(timed, key=lambda tc: (tc[0], simplicity(tc[1])))
+    spread = (lambda c: c.spread or 0.0) if measured else (lambda c: 0.0)
+    share = TIE_SHARE if measured else TIE_SHARE_PREDICTED
+    ties = [
+        c
+        for t, c in timed
+        if t <= best_time + max(share * best_time, spread(best), spread(c), TIE_SECONDS)
+    ]
+    return min(ties, key=simplicity)
+
+
+@dataclass
+class Recommendation:
+    """Which runner and how many workers, with the evidence.
+
+    ``runner`` is a class name, ``max_workers`` the workers to give it (1 for
+    SequentialRunner), ``speedup`` the expected speedup over SequentialRunner,
+    ``confidence`` "high", "medium" or "low", ``path`` the decision tree's steps
+    and what the simulation and measurements said, in words; ``profiles`` maps
+    a label ("facts" for the profiled sequential run the facts come from,
+    "ThreadRunner(2)" for a measured candidate's median run) to its RunProfile.
+    ``calibration`` holds the machine costs the predictions used.
+    """
+
+    runner: str
+    max_workers: int
+    speedup: float | None
+    confidence: str
+    path: list[str]
+    warnings: list[str]
+    facts: PipelineFacts
+    candidates: list[Candidate]
+    profiles: dict[str, Any] = field(default_factory=dict)
+    predict_only: bool = False
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    calibration: dict[str, Any] = field(default_factory=dict)
+
+    # -- using it ---------------------------------------------------------------------
+    def make_runner(self) -> Any:
+        """A fresh runner as recommended."""
+        from runadvisor.advisor.measure import make_runner
+
+        kind = KIND_OF[self.runner]
+        return make_runner(kind, None if kind == "sequential" else self.max_workers)
+
+    @property
+    def chosen(self) -> Candidate | None:
+        """The candidate the recommendation is based on."""
+        for candidate in self.candidates:
+            if candidate.runner == self.runner and candidate.workers == self.max_workers:
+                return candidate
+        return None
+
+    @property
+    def baseline(self) -> Candidate | None:
+        """The SequentialRunner candidate."""
+        return next((c for c in self.candidates if c.runner == "SequentialRunner"), None)
+
+    def __str__(self) -> str:
+        lines = [self._headline()]
+        reason = next((p for p in reversed(self.path) if "->" in p), None)
+        if reason:
+            lines.append(f"Why: {reason}.")
+        tail = f"Confidence: {self.confidence}"
+        if self.predict_only:
+            tail += " (predicted, not measured)"
+        lines.append(tail + ".")
+        for warning in self.warnings:
+            lines.append(f"Warning: {warning}")
+        return "\n".join(lines)
+
+    def _headline(self) -> str:
+        call = (
+            "SequentialRunner()"
+            if self.runner == "SequentialRunner"
+            else f"{self.runner}(max_workers={self.max_workers})"
+        )
+        chosen, base = self.chosen, self.baseline
+        how = "predicted" if self.predict_only else "measured"
+        if chosen is None or base is None or chosen.time is None or base.time is None:
+            return f"Use {call}."
+        if chosen is base:
+            others = [
+                c
+                for c in self.candidates
+                if c is not base and c.time is not None and c.status in (OK, PREDICTED, SKIPPED)
+            ]
+            if not others:
+                return f"Use {call} ({how} {_s(base.time)})."
+            rival = min(others, key=lambda c: c.time)
+            rival_how = (
+                ""
+                if rival.status == base.status
+                else (" measured" if rival.status == OK else " predicted")
+            )
+            return (
+                f"Use {call}: nothing beat it ({how} {_s(base.time)}; best alternative "
+                f"{rival.label}{rival_how} {_s(rival.time)})."
+            )
+        speedup = self.speedup if self.speedup is not None else base.time / chosen.time
+        return (
+            f"Use {call}: {speedup:.1f}x faster than sequential ({how} {_s(chosen.time)} "
+            f"vs {_s(base.time)})."
+        )
+
+    # -- data -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, schema header first, profiles included."""
+        return {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "runner": self.runner,
+            "max_workers": self.max_workers,
+            "speedup": self.speedup,
+            "confidence": self.confidence,
+            "predict_only": self.predict_only,
+            "created_at": self.created_at,
+            "path": list(self.path),
+            "warnings": list(self.warnings),
+            "facts": self.facts.to_dict(),
+            "candidates": [c.to_dict() for c in self.candidates],
+            "calibration": dict(self.calibration),
+            "profiles": {
+                label: (p.to_dict() if hasattr(p, "to_dict") else p)
+                for label, p in self.profiles.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<data>") -> Recommendation:
+        """Build from :meth:`to_dict` output; AdviceError unless it is version-1 advice."""
+        from runadvisor.profiles import ProfileError, RunProfile
+
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise AdviceError(f'{source}: not runadvisor advice (no "schema": "{SCHEMA}" header)')
+        version = data.get("version")
+        if version != SCHEMA_VERSION:
+            raise AdviceError(
+                f"{source}: advice schema version {version!r}, but this runadvisor reads "
+                f"version {SCHEMA_VERSION}; run advise again with this version"
+            )
+        try:
+            return cls(
+                runner=str(data["runner"]),
+                max_workers=int(data["max_workers"]),
+                speedup=data.get("speedup"),
+                confidence=str(data["confidence"]),
+                path=[str(p) for p in data.get("path", [])],
+                warnings=[str(w) for w in data.get("warnings", [])],
+                facts=PipelineFacts.from_dict(data["facts"]),
+                candidates=[Candidate.from_dict(c) for c in data.get("candidates", [])],
+                profiles={
+                    str(label): RunProfile.from_dict(p, source=f"{source} profile {label!r}")
+                    for label, p in (data.get("profiles") or {}).items()
+                },
+                predict_only=bool(data.get("predict_only", False)),
+                created_at=str(data.get("created_at", "")),
+                calibration=dict(data.get("calibration") or {}),
+            )
+        except ProfileError as exc:
+            raise AdviceError(str(exc)) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise AdviceError(f"{source}: malformed advice: {what}") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write as JSON (atomically) and return the path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=_json_default)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Recommendation:
+        """Read advice saved by :meth:`save`; AdviceError if corrupt or of another version."""
+        source = os.fspath(path)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise AdviceError(f"{source}: no such advice file") from None
+        except UnicodeDecodeError as exc:
+            raise AdviceError(f"{source}: not advice (not UTF-8 text: {exc.reason})") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AdviceError(
+                f"{source}: corrupt or truncated advice: {exc.msg} at line {exc.lineno} "
+                f"column {exc.colno}"
+            ) from exc
+        return cls.from_dict(data, source)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per candidate (columns: ``FRAME_COLUMNS``)."""
+        import pandas as pd
+
+        chosen = self.chosen
+        rows = [
+            {
+                "label": c.label,
+                "runner": c.runner,
+                "workers": c.workers,
+                "status": c.status,
+                "predicted": c.predicted,
+                "lower_bound": c.lower_bound,
+                "upper_bound": c.upper_bound,
+                "median": c.median,
+                "spread": c.spread,
+                "runs": len(c.measured),
+                "peak_rss": c.peak_rss,
+                "speedup": c.speedup,
+                "chosen": c is chosen,
+                "reason": c.reason,
+            }
+            for c in self.candidates
+        ]
+        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        for column in ("predicted", "lower_bound", "upper_bound", "median", "spread", "speedup"):
+            frame[column] = frame[column].astype("float64")
+        frame["peak_rss"] = frame["peak_rss"].astype("Int64")
+        return frame
+
+
+def runner_name(kind: str) -> str:
+    """Class name of a runner kind."""
+    return RUNNER_NAMES[kind]
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1e3:.1f} ms"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to advice")
