@@ -40,13 +40,15 @@ from runadvisor.advisor.measure import (
     TIMEOUT,
     UNPICKLABLE,
     Outcome,
-    measure,
+    Runs,
+    measure_run,
     run_isolated,
 )
 from runadvisor.advisor.recommend import Candidate, Recommendation, choose, simplicity
 from runadvisor.advisor.simulate import NodeCost, bounds, runner_kind, simulate, width
 
 PRUNE_FACTOR = 1.5  # do not measure candidates predicted this much slower than the best
+RECHECK = 1.2  # measure again when the tree's pick is within 20% of the measured best
 MAX_PER_KIND = 3  # measure at most this many worker counts per runner
 MAX_THREADS = 256
 MEMORY_SHARE = 0.8  # of available memory, when no memory_limit is given
@@ -130,18 +132,44 @@ def advise(
     limit = memory_limit if memory_limit is not None else int(MEMORY_SHARE * facts.available_memory)
     excluded = _exclude(candidates, facts, limit, memory_limit is not None, warnings)
     eligible = [c for c in candidates if c.kind in kinds and id(c) not in excluded]
+    if not eligible:
+        reasons = "; ".join(f"{c.label}: {c.reason}" for c in candidates if c.kind in kinds)
+        raise AdviceError(
+            f"None of the runners asked for can run this pipeline ({reasons}). Allow "
+            "another runner (runners=...) or a larger memory_limit."
+        )
     path.append(_simulated_sentence(candidates, kinds, nodes))
 
     profiles: dict[str, Any] = {"facts": facts_profile}
     measured = False
+    chosen = None
+    recheck = None
     if not predict_only:
         to_measure = _to_measure(candidates, eligible, excluded, tree_kind)
         tracker.report(1, 1 + repeats * len(to_measure), _facts_label(facts))
-        _measure_all(pipeline, catalog, to_measure, repeats, timeout, tracker, profiles, warnings)
+        runs: dict[int, Runs] = {}
+        _measure_rounds(pipeline, catalog, to_measure, repeats, timeout, tracker, runs)
+        _record(candidates, runs, profiles)
         measured = any(c.status == OK for c in eligible)
+        chosen = choose(eligible, measured=True)
+        rival = _close_rival(chosen, eligible, verdict)
+        if rival is not None:  # a close call against the tree: look again before deciding
+            extra = max(2, repeats)
+            tracker.total += 2 * extra
+            _measure_rounds(
+                pipeline, catalog, [chosen, rival], extra, timeout, tracker, runs, prune=False
+            )
+            _record([chosen, rival], runs, profiles)
+            recheck = (
+                f"{chosen.label} and the tree's {rival.label} were within 20% of each other, so "
+                f"both were measured {extra} more times before deciding"
+            )
+            chosen = choose(eligible, measured=True)
+        for c in candidates:
+            if c.status in (FAILED, CRASHED, TIMEOUT, UNPICKLABLE) and runs.get(id(c)):
+                warnings.append(_failure_warning(c, timeout))
     _speedups(candidates)
 
-    chosen = choose([c for c in eligible if c.status == OK], measured=True) if measured else None
     if chosen is None:
         pool = [c for c in eligible if c.status in (PREDICTED, SKIPPED, OK)]
         chosen = choose(pool, measured=False) or eligible[0]
@@ -151,7 +179,9 @@ def advise(
                 "predictions only."
             )
     else:
-        path.append(_measured_sentence(candidates, chosen, verdict, repeats))
+        if recheck:
+            path.append(recheck)
+        path.append(_measured_sentence(candidates, chosen, verdict))
     max_workers, worker_note = _worker_count(chosen, eligible, facts, costs, nodes, limit, warnings)
     if worker_note:
         path.append(worker_note)
@@ -372,48 +402,81 @@ def _to_measure(
     return sorted(out, key=lambda c: (c.predicted, simplicity(c)))
 
 
-def _measure_all(
+def _measure_rounds(
     pipeline: Any,
     catalog: Any,
-    to_measure: list[Candidate],
-    repeats: int,
+    candidates: list[Candidate],
+    rounds: int,
     timeout: float | None,
     tracker: _Tracker,
-    profiles: dict[str, Any],
-    warnings: list[str],
+    runs: dict[int, Runs],
+    *,
+    prune: bool = True,
 ) -> None:
+    """Measure ``candidates`` in rounds, one run of each per round.
+
+    Rounds rather than all runs of one candidate in a row: a burst of other
+    work on the machine then slows every candidate alike. After the first
+    round a candidate 1.5x slower than the best so far gets no more runs.
+    """
+    active = list(candidates)
+    for round_index in range(rounds):
+        for c in list(active):
+            outcome = measure_run(pipeline, catalog, c.kind, c.workers, timeout)
+            record = runs.setdefault(id(c), Runs())
+            record.add(outcome)
+            what = f"{outcome.value['wall']:.2f} s" if outcome.status == OK else outcome.status
+            done = len(record.walls) + record.failed
+            tracker.step(f"{c.label} run {done}/{done + rounds - round_index - 1}: {what}")
+            if record.failed:
+                active.remove(c)
+                tracker.total -= rounds - round_index - 1
+        if prune and round_index == 0 and rounds > 1:
+            medians = [runs[id(c)].median for c in active]
+            best = min((m for m in medians if m is not None), default=None)
+            for c in list(active):
+                median = runs[id(c)].median
+                if best is not None and median is not None and median > PRUNE_FACTOR * best:
+                    runs[id(c)].reason = (
+                        f"stopped after 1 of {rounds} runs: {median / best:.1f}x slower than "
+                        "the best"
+                    )
+                    active.remove(c)
+                    tracker.total -= rounds - 1
+
+
+def _record(
+    candidates: list[Candidate],
+    runs: dict[int, Runs],
+    profiles: dict[str, Any],
+) -> None:
+    """Copy what the runs found into the candidates, and keep each median run's profile."""
     from runadvisor.profiles import RunProfile
 
-    best: float | None = None
-    for c in to_measure:
+    for c in candidates:
+        record = runs.get(id(c))
+        if record is None:
+            continue
+        c.record(record.walls)
+        c.peak_rss = record.peak_rss
+        c.status = record.status
+        c.reason = record.reason
+        profile = record.median_profile()
+        if profile is not None:
+            profiles[c.label] = RunProfile.from_dict(profile, source=c.label)
 
-        def on_run(index: int, outcome: Outcome, c: Candidate = c) -> None:
-            what = f"{outcome.value['wall']:.2f} s" if outcome.status == OK else outcome.status
-            tracker.step(f"{c.label} run {index + 1}/{repeats}: {what}")
 
-        give_up = None if best is None else PRUNE_FACTOR * best
-        result = measure(
-            pipeline,
-            catalog,
-            c.kind,
-            c.workers,
-            repeats=repeats,
-            timeout=timeout,
-            give_up_after=give_up,
-            on_run=on_run,
-        )
-        tracker.total -= repeats - len(result.walls) - (result.status != OK)
-        c.record(result.walls)
-        c.peak_rss = result.peak_rss
-        c.status = result.status
-        if result.reason:
-            c.reason = result.reason if c.reason is None else f"{c.reason}; {result.reason}"
-        if result.profile is not None:
-            profiles[c.label] = RunProfile.from_dict(result.profile, source=c.label)
-        if result.status == OK and c.median is not None:
-            best = c.median if best is None else min(best, c.median)
-        elif result.status in (FAILED, CRASHED, TIMEOUT, UNPICKLABLE):
-            warnings.append(_failure_warning(c, timeout))
+def _close_rival(
+    chosen: Candidate | None, eligible: list[Candidate], verdict: tree.Verdict
+) -> Candidate | None:
+    """The tree's best measured candidate, when it lost to ``chosen`` by less than 20%."""
+    if chosen is None or chosen.runner == verdict.runner or chosen.median is None:
+        return None
+    rivals = [c for c in eligible if c.runner == verdict.runner and c.status == OK]
+    rival = min(rivals, key=lambda c: c.median, default=None)
+    if rival is None or rival.median is None or rival.median > RECHECK * chosen.median:
+        return None
+    return rival
 
 
 def _failure_warning(c: Candidate, timeout: float | None) -> str:
@@ -462,29 +525,40 @@ def _simulated_sentence(
 
 
 def _measured_sentence(
-    candidates: list[Candidate], chosen: Candidate, verdict: tree.Verdict, repeats: int
+    candidates: list[Candidate], chosen: Candidate, verdict: tree.Verdict
 ) -> str:
     ok = sorted((c for c in candidates if c.status == OK), key=lambda c: c.median)
-    runs = f"median of {repeats} runs" if repeats > 1 else "1 run each"
+    counts = sorted({len(c.measured) for c in ok})
+    if counts == [1]:
+        runs = "1 run each"
+    elif len(counts) == 1:
+        runs = f"median of {counts[0]} runs each"
+    else:
+        runs = f"median of {counts[0]} to {counts[-1]} runs each"
     listed = ", ".join(f"{c.label} {_s(c.median)}" for c in ok[:5])
     sentence = f"measured ({runs}): {listed}"
     fastest = ok[0]
+    tie = ""
     if fastest is not chosen:
-        sentence += (
-            f"; {chosen.label} is within noise of {fastest.label}, and the simpler runner "
-            "(or fewer workers) wins ties"
+        tie = (
+            f"; {chosen.label} is within noise of the fastest, {fastest.label}, and ties go to "
+            "the simpler runner and fewer workers"
         )
     if chosen.runner == verdict.runner:
-        return sentence + ": agrees with the tree"
+        return f"{sentence}{tie}: agrees with the tree"
     rivals = [c for c in ok if c.runner == verdict.runner]
-    if rivals:
-        rival = min(rivals, key=lambda c: c.median)
+    if not rivals:
         return (
-            f"{sentence}: {chosen.label} {_s(chosen.median)} beat the tree's pick "
-            f"{rival.label} {_s(rival.median)}, so the measurement overrules the tree "
-            f"-> {chosen.runner}"
+            f"{sentence}{tie}: the tree's {verdict.runner} could not be measured -> {chosen.runner}"
         )
-    return f"{sentence}: the tree's {verdict.runner} could not be measured -> {chosen.runner}"
+    rival = min(rivals, key=lambda c: c.median)
+    if rival is fastest:
+        return f"{sentence}{tie}, so the tree's {rival.label} loses the tie -> {chosen.runner}"
+    return (
+        f"{sentence}{tie}: {chosen.label} {_s(chosen.median)} beat the tree's pick "
+        f"{rival.label} {_s(rival.median)}, so the measurement overrules the tree "
+        f"-> {chosen.runner}"
+    )
 
 
 def _worker_count(

@@ -30,7 +30,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any
 
@@ -334,64 +334,57 @@ def peak_rss(profile: Any) -> int | None:
     return int(max(nodes)) if nodes else None
 
 
-@dataclass
-class Measurement:
-    """Repeated isolated runs of one (runner, workers)."""
+def measure_run(
+    pipeline: Any, catalog: Any, kind: str, workers: int, timeout: float | None
+) -> Outcome:
+    """One profiled run of (``kind``, ``workers``) in a fresh child, under ``timeout``.
 
-    status: str
-    walls: list[float]
-    peak_rss: int | None
-    profile: dict[str, Any] | None
-    reason: str | None
-
-
-def measure(
-    pipeline: Any,
-    catalog: Any,
-    kind: str,
-    workers: int,
-    *,
-    repeats: int,
-    timeout: float | None,
-    give_up_after: float | None = None,
-    on_run: Callable[[int, Outcome], None] | None = None,
-) -> Measurement:
-    """Run ``repeats`` times, each in a fresh child with ``timeout``; stop early on failure.
-
-    ``give_up_after``: stop repeating once a run took longer than this (the
-    candidate is clearly slower than the best so far). ``on_run(i, outcome)``
-    is called after each run. The profile kept is the one of the median run.
+    Its value, when ok, is ``{"wall", "peak_rss", "profile"}`` (the profile as a dict).
     """
-    walls: list[float] = []
-    peaks: list[int] = []
-    profiles: list[dict[str, Any]] = []
-    reason = None
-    for index in range(repeats):
-        outcome = run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout)
-        if on_run is not None:
-            on_run(index, outcome)
+    return run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout)
+
+
+@dataclass
+class Runs:
+    """The runs of one candidate so far: wall times, peak memory, profiles; or why it stopped."""
+
+    walls: list[float] = field(default_factory=list)
+    peaks: list[int] = field(default_factory=list)
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    status: str = OK
+    reason: str | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        """Record one run; a failed run ends the candidate with its status and reason."""
         if outcome.status != OK:
-            return Measurement(
-                outcome.status, walls, _max(peaks), _median_profile(walls, profiles), outcome.reason
-            )
+            self.status = outcome.status
+            self.reason = outcome.reason
+            return
         value = outcome.value
-        walls.append(float(value["wall"]))
+        self.walls.append(float(value["wall"]))
         if value.get("peak_rss") is not None:
-            peaks.append(int(value["peak_rss"]))
-        profiles.append(value["profile"])
-        if give_up_after is not None and walls[-1] > give_up_after and index < repeats - 1:
-            reason = f"stopped after {len(walls)} of {repeats} runs: clearly slower than the best"
-            break
-    return Measurement(OK, walls, _max(peaks), _median_profile(walls, profiles), reason)
+            self.peaks.append(int(value["peak_rss"]))
+        self.profiles.append(value["profile"])
 
+    @property
+    def failed(self) -> bool:
+        """Whether a run did not end well (no more runs for this candidate)."""
+        return self.status != OK
 
-def _max(values: list[int]) -> int | None:
-    return max(values) if values else None
+    @property
+    def median(self) -> float | None:
+        """Median wall time so far."""
+        return statistics.median(self.walls) if self.walls else None
 
+    @property
+    def peak_rss(self) -> int | None:
+        """Highest process-tree peak over the runs."""
+        return max(self.peaks) if self.peaks else None
 
-def _median_profile(walls: list[float], profiles: list[dict[str, Any]]) -> dict[str, Any] | None:
-    if not walls:
-        return None
-    middle = statistics.median(walls)
-    index = min(range(len(walls)), key=lambda i: abs(walls[i] - middle))
-    return profiles[index]
+    def median_profile(self) -> dict[str, Any] | None:
+        """The profile of the run closest to the median."""
+        if not self.walls:
+            return None
+        middle = statistics.median(self.walls)
+        index = min(range(len(self.walls)), key=lambda i: abs(self.walls[i] - middle))
+        return self.profiles[index]

@@ -1,0 +1,44 @@
+import glob
+import os
+import sys
+
+import psutil
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # pipelines.py, for the tests and the children
+
+
+@pytest.fixture(autouse=True, scope="session")
+def calibration_cache(tmp_path_factory):
+    """One calibration for the whole session, cached in a temporary folder."""
+    folder = tmp_path_factory.mktemp("runadvisor-cache")
+    old = os.environ.get("RUNADVISOR_CACHE_DIR")
+    os.environ["RUNADVISOR_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("RUNADVISOR_CACHE_DIR", None)
+    else:
+        os.environ["RUNADVISOR_CACHE_DIR"] = old
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind(tmp_path, monkeypatch):
+    """advise must leave no process, no shared-memory segment and no file behind."""
+    monkeypatch.chdir(tmp_path)
+    before = set(glob.glob("/dev/shm/runadvisor-*"))
+    yield
+    assert live_children() == [], "processes left running"
+    leaked = set(glob.glob("/dev/shm/runadvisor-*")) - before
+    assert not leaked, f"shared-memory segments left: {leaked}"
+    assert os.listdir(tmp_path) == [], "files left in the working directory"
+
+
+def live_children():
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
