@@ -221,3 +221,19 @@ def hostile(profiles: dict[str, RunProfile]) -> dict[str, RunProfile]:
         p.error = f"ValueError: bad {HOSTILE_TEXT} value"
         out[label] = p
     return out
+
+
+def hostile_recommendation_of(rec: Any) -> Any:
+    """A copy of a real Recommendation with HTML in every user string it can hold."""
+    from runadvisor.advisor import Recommendation
+
+    bad = Recommendation.from_dict(rec.to_dict())
+    bad.profiles = hostile(bad.profiles)
+    bad.warnings = [*bad.warnings, f"dataset 'raw {HOSTILE_TEXT}' could not be measured"]
+    bad.path = [*bad.path, f"{HOSTILE_NODE} dominates the critical path"]
+    bad.facts.critical_path = [
+        HOSTILE_NODE if name == "crunch_numbers" else name for name in bad.facts.critical_path
+    ] + [HOSTILE_NODE]
+    bad.facts.unpicklable = [f"{HOSTILE_NODE}: lambda {HOSTILE_TEXT}"]
+    bad.candidates[-1].reason = f"crashed: RuntimeError: {HOSTILE_TEXT}"
+    return bad

@@ -93,3 +93,32 @@ def test_missing_file_and_folder(tmp_path):
         load_any(tmp_path / "absent.json")
     with pytest.raises(ReportError, match="is a folder"):
         load_any(tmp_path)
+
+
+def test_advice_files_load_as_a_recommendation(recommendation, tmp_path):
+    from runadvisor.advisor import Recommendation
+
+    path = recommendation.save(tmp_path / "advice.json")
+    loaded = load_any(path)
+    assert isinstance(loaded, Recommendation)
+    assert loaded.to_dict() == recommendation.to_dict()
+
+
+def test_other_advice_version(recommendation, tmp_path):
+    data = recommendation.to_dict()
+    data["version"] = 99
+    path = tmp_path / "advice.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ReportError) as info:
+        load_any(path)
+    message = str(info.value)
+    assert str(path) in message and "99" in message and "version 1" in message
+
+
+def test_malformed_advice_names_the_file(recommendation, tmp_path):
+    data = recommendation.to_dict()
+    del data["facts"]
+    path = tmp_path / "advice.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ReportError, match=r"advice\.json.*facts"):
+        load_any(path)

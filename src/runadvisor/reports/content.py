@@ -123,7 +123,7 @@ def from_recommendation(rec: Any) -> Report:
         tagline=_tagline(rec, predict_only),
         confidence=str(rec.confidence) if rec.confidence else None,
         predict_only=predict_only,
-        reasons=[str(step) for step in (getattr(rec, "path", None) or [])],
+        reasons=[_sentence(step) for step in (getattr(rec, "path", None) or [])],
         warnings=[str(w) for w in (getattr(rec, "warnings", None) or [])],
         candidates=_candidate_table(candidates, best),
     )
@@ -262,6 +262,8 @@ def _candidate_table(candidates: Sequence[Any], best: int | None) -> Table:
                 fmt_number(c.workers) if c.workers else "1",
                 (fmt_seconds(c.predicted), "bounds " + fmt_range(c.lower_bound, c.upper_bound)),
                 (fmt_seconds(c.median), f"spread {fmt_seconds(c.spread)}, {runs}")
+                if len(measured) > 1
+                else (fmt_seconds(c.median), runs)
                 if measured
                 else "—",
                 fmt_bytes(c.peak_rss),
@@ -582,6 +584,12 @@ def _meta(created_at: Any, profile: Any) -> list[Fact]:
         meta.append(Fact("Python", f"{machine.implementation} {machine.python_version}{gil}"))
     meta.append(Fact("runadvisor", str(getattr(runadvisor, "__version__", "") or "—")))
     return meta
+
+
+def _sentence(text: object) -> str:
+    """A reason as a sentence: first letter upper case (the advisor writes fragments)."""
+    s = str(text).strip()
+    return s[:1].upper() + s[1:]
 
 
 def _finite(value: object) -> bool:
