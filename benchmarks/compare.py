@@ -41,6 +41,7 @@ if str(HERE) not in sys.path:
 
 import workloads as W  # noqa: E402
 from memsampler import MemorySampler  # noqa: E402
+from quiet import Outside, wait_quiet  # noqa: E402
 
 LIBS = ("runadvisor", "kedro")
 ALL_WORKLOADS = ("chain1000", "wide1000", "noop1", "cpu8", "io16", "bigdata", "import")
@@ -119,7 +120,7 @@ class Row:
     values: dict[str, float | None]
     target: tuple[str, float] | None
     note: dict[str, str]
-    detail: dict[str, str] = field(default_factory=dict)
+    others: float | None = None  # median CPU load of other processes during the runs, cores
 
     def met(self) -> bool | None:
         value = self.values.get("runadvisor")
@@ -409,11 +410,16 @@ def import_case(args: argparse.Namespace, libs: dict[str, W.Lib | None]) -> Case
 # ----------------------------------------------------------------------------
 
 
-def run_cases(cases: list[Case], libs: dict[str, W.Lib | None], repeats: int) -> dict:
+def run_cases(
+    cases: list[Case], libs: dict[str, W.Lib | None], repeats: int, args: argparse.Namespace
+) -> dict:
     """Measure every case, workload by workload; within a workload, repeat by repeat.
 
     Each repeat runs every case of the workload on runadvisor and then on Kedro,
-    so both see the same state of a shared machine. Workloads run one after
+    so both see the same state of a shared machine; before each repeat of a case
+    the script waits (up to ``--max-wait`` seconds in all) until other processes
+    leave the CPUs alone, and it records their load during each run ("others"
+    in the table, in cores). Workloads run one after
     another so that one workload's data (bigdata's 100 MB payloads) is freed
     before the next starts: a fork copies the parent's page tables, so a large
     parent slows every process pool started while it is large.
@@ -422,6 +428,7 @@ def run_cases(cases: list[Case], libs: dict[str, W.Lib | None], repeats: int) ->
         i: {name: [] for name in libs} for i in range(len(cases))
     }
     present = [lib for lib in libs.values() if lib is not None]
+    outside = Outside([args.sampler.pid] if args.sampler.pid else [])
     groups: dict[str, list[int]] = {}
     for index, case in enumerate(cases):
         groups.setdefault(case.workload, []).append(index)
@@ -436,12 +443,16 @@ def run_cases(cases: list[Case], libs: dict[str, W.Lib | None], repeats: int) ->
             for index in members:
                 case = cases[index]
                 shared = None
+                if args.wait_left > 0:
+                    args.wait_left -= wait_quiet(outside, limit=min(5.0, args.wait_left))
                 for lib in present:
                     if rep >= case.repeats.get(lib.name, repeats):
                         continue
                     if case.shared is not None and shared is None:
                         shared = case.shared()
+                    outside.start()
                     out = case.measure(lib)
+                    out["others"] = outside.stop()
                     if shared:
                         out.update(shared)
                     samples[index][lib.name].append(out)
@@ -459,7 +470,12 @@ def make_rows(cases: list[Case], samples: dict) -> list[Row]:
         specs = case.specs or [(case.metric, case.value, case.unit, case.target)]
         for metric, value, unit, target in specs:
             values = {name: (value(got) if got else None) for name, got in samples[index].items()}
-            rows.append(Row(case.workload, case.runner, metric, unit, values, target, case.note))
+            loads = [s["others"] for got in samples[index].values() for s in got]
+            known = [x for x in loads if x is not None]
+            others = median(known) if known else None
+            rows.append(
+                Row(case.workload, case.runner, metric, unit, values, target, case.note, others)
+            )
     return rows
 
 
@@ -477,13 +493,23 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.3f}"
 
 
-def render(rows: list[Row], libs: dict[str, W.Lib | None]) -> str:
-    header = ["workload", "runner", "metric", "runadvisor", "kedro", "ratio", "target", "met?"]
+def render(rows: list[Row], libs: dict[str, W.Lib | None], kedro_absent: str) -> str:
+    header = [
+        "workload",
+        "runner",
+        "metric",
+        "runadvisor",
+        "kedro",
+        "ratio",
+        "target",
+        "met?",
+        "others",
+    ]
     table = [header]
     for row in rows:
         ra = row.values.get("runadvisor")
         kd = row.values.get("kedro")
-        kedro_text = fmt(kd, row.unit) if libs.get("kedro") else "not installed"
+        kedro_text = fmt(kd, row.unit) if libs.get("kedro") else kedro_absent
         if kd is not None and row.note.get("kedro"):
             kedro_text += f" [{row.note['kedro']}]"
         ratio = f"{ra / kd:.3g}" if ra is not None and kd else "-"
@@ -499,6 +525,7 @@ def render(rows: list[Row], libs: dict[str, W.Lib | None]) -> str:
                 ratio,
                 target,
                 "-" if met is None else ("yes" if met else "NO"),
+                "?" if row.others is None else f"{row.others:.2f}",
             ]
         )
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
@@ -553,6 +580,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="save the results here")
     parser.add_argument("--no-kedro", action="store_true", help="measure runadvisor alone")
     parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=None,
+        help="seconds in all to wait for other processes to leave the CPUs before repeats "
+        "(default 90, --quick 30; 0: never wait)",
+    )
+    parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 even when a target is missed"
     )
     args = parser.parse_args(argv)
@@ -562,6 +596,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(ALL_WORKLOADS)}")
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
+    if args.max_wait is None:
+        args.max_wait = 30.0 if args.quick else 90.0
+    args.wait_left = args.max_wait
     return args
 
 
@@ -597,10 +634,10 @@ def main(argv: list[str] | None = None) -> int:
     with MemorySampler() as sampler:
         args.sampler = sampler
         cases = build_cases(args, libs)
-        samples = run_cases(cases, libs, args.repeats)
+        samples = run_cases(cases, libs, args.repeats, args)
     rows = make_rows(cases, samples)
     print()
-    print(render(rows, libs))
+    print(render(rows, libs, "not measured" if args.no_kedro else "not installed"))
     took = time.perf_counter() - started
     missed = [r for r in rows if r.met() is False]
     print()
@@ -611,9 +648,13 @@ def main(argv: list[str] | None = None) -> int:
         "cpu8/io16 efficiency = max(T1/P, T_inf) / wall, T1 measured sequentially here.",
         "bigdata: payload 100 MB; peak mem = peak increase of the process tree "
         "(PSS + /dev/shm growth) over the baseline.",
+        "others: median CPU load of other processes during the runs, in cores (a shared "
+        "machine: a busy neighbour slows parallel runs most).",
     ]
     print("\n".join(notes))
-    if libs["kedro"] is None:
+    if args.no_kedro:
+        print("kedro: not measured (--no-kedro)")
+    elif libs["kedro"] is None:
         print("kedro: not installed (pip install -e '.[bench]')")
     print(
         f"took {took:.0f} s; targets met: {sum(r.met() is True for r in rows)}/"
@@ -624,7 +665,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {
             "machine": info,
-            "args": {k: v for k, v in vars(args).items() if k not in ("sampler", "json")},
+            "args": {
+                k: v for k, v in vars(args).items() if k not in ("sampler", "json", "wait_left")
+            },
             "rows": [
                 {
                     "workload": r.workload,
@@ -635,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
                     "target": r.target,
                     "met": r.met(),
                     "note": r.note,
+                    "others": r.others,
                 }
                 for r in rows
             ],
