@@ -30,10 +30,19 @@ def test_not_json(tmp_path):
     assert str(path) in message and "not valid JSON" in message and "line 1" in message
 
 
-def test_truncated(profile_file):
+def test_truncated_anywhere(profile_file):
     text = profile_file.read_text()
-    profile_file.write_text(text[: len(text) // 2])
-    with pytest.raises(ReportError, match=r"run\.json: truncated JSON \(it ends early\)"):
+    for cut in [1, 2, *range(7, len(text), max(1, len(text) // 97)), len(text) - 2]:
+        profile_file.write_text(text[:cut])
+        with pytest.raises(ReportError, match=r"run\.json: truncated JSON \(it ends early\)"):
+            load_any(profile_file)
+
+
+def test_corrupt_in_the_middle_is_not_called_truncated(profile_file):
+    text = profile_file.read_text()
+    middle = len(text) // 2
+    profile_file.write_text(text[:middle] + "\x00garbage}}" + text[middle:])
+    with pytest.raises(ReportError, match=r"run\.json: not valid JSON"):
         load_any(profile_file)
 
 

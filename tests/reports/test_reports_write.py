@@ -22,8 +22,8 @@ N_RUNS = 4  # profiled runs in the profiles fixture
 
 
 def n_charts(rec) -> int:
-    """Wall time, speedup, memory (when any run was profiled); Gantt and node bars per run."""
-    return 2 + (1 if rec.profiles else 0) + 2 * len(rec.profiles)
+    """Wall time, speedup, memory (to compare runs); Gantt and node bars per run."""
+    return 2 + (1 if len(rec.profiles) > 1 else 0) + 2 * len(rec.profiles)
 
 
 class Page(HTMLParser):

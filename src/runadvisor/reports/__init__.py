@@ -122,7 +122,7 @@ def _write_views(
     report: Any, folder: Path, wanted: list[str], title: str | None
 ) -> dict[str, Path]:
     if title:
-        report.title = f"{report.title}: {title}"
+        report.subject = str(title)
     paths: dict[str, Path] = {}
     if "html" in wanted:
         from runadvisor.reports.html import write_html

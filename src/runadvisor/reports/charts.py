@@ -63,6 +63,7 @@ STYLE: dict[str, Any] = {
     "svg.hashsalt": "runadvisor",  # stable element ids: identical input, identical SVG
 }
 
+FAILURES = ("timeout", "crashed", "failed", "unpicklable")  # statuses noted in red
 WIDTH = 10.0  # inches; at 100 px/inch the charts fill a 1000 px column
 
 
@@ -181,6 +182,15 @@ def wall_time_chart(
                     fontsize=8,
                     color=INK,
                 )
+            elif _ok(p) and (i >= len(notes) or notes[i] in (None, "predicted")):
+                ax.text(
+                    p * factor,
+                    i - h / 2,
+                    f"  {_short_time(p, factor, unit)}",
+                    va="center",
+                    fontsize=8,
+                    color=MUTED,
+                )
             else:
                 note = notes[i] if i < len(notes) and notes[i] else "not measured"
                 ax.text(
@@ -189,7 +199,7 @@ def wall_time_chart(
                     _plain(note),
                     va="center",
                     fontsize=8,
-                    color=FAILED if note not in ("not measured", "predicted") else MUTED,
+                    color=FAILED if note in FAILURES else MUTED,
                     style="italic",
                 )
         ax.set_yticks(ys, [_plain(shorten(label, 36)) for label in labels])
@@ -407,14 +417,17 @@ def node_time_chart(
     gil_held: Sequence[float | None],
     noncpu: Sequence[float],
     *,
+    cpu_wait: Sequence[float | None] | None = None,
     total: int | None = None,
     title: str = "Where each node's time went",
 ) -> Figure:
     """Per-node stacked bars: CPU holding the GIL, CPU without it, and non-CPU time.
 
     ``gil_held[i]`` is None when not measured (the CPU bar is then one piece);
-    it is clipped to the CPU time so that the three pieces add up to the wall
-    time. ``total`` is the number of nodes when only the longest are shown.
+    it is clipped to the CPU time so that the pieces add up to the wall time.
+    ``cpu_wait[i]``, when given, is the part of ``noncpu`` the node spent
+    ready to run but without a CPU (a busy machine); it is drawn apart.
+    ``total`` is the number of nodes when only the longest are shown.
     """
     n = len(names)
     with _style():
@@ -426,36 +439,39 @@ def node_time_chart(
         factor, unit = time_scale(max(walls, default=0.0) or 1e-3)
         gil = [min(g, c) if _ok(g) else 0.0 for g, c in zip(gil_held, cpu)]
         free = [c - g for c, g in zip(cpu, gil)]
-        ys = range(n)
+        waits = list(cpu_wait or [None] * n)
+        queued = [min(q, w) if _ok(q) else 0.0 for q, w in zip(waits, noncpu)]
+        other = [w - q for w, q in zip(noncpu, queued)]
+        ys = list(range(n))
         has_gil = any(_ok(g) for g in gil_held)
-        ax.barh(
-            ys,
-            [g * factor for g in gil],
-            color=GIL,
-            height=0.7,
-            label="CPU holding the GIL" if has_gil else None,
-        )
-        ax.barh(
-            ys,
-            [f * factor for f in free],
-            left=[g * factor for g in gil],
-            color=CPU_FREE,
-            height=0.7,
-            label="CPU without the GIL" if has_gil else "CPU",
-        )
-        ax.barh(
-            ys,
-            [w * factor for w in noncpu],
-            left=[c * factor for c in cpu],
-            color=WAIT,
-            height=0.7,
-            label="not on CPU (I/O, sleep, waiting)",
-        )
-        ax.set_yticks(list(ys), [_plain(shorten(name, 40)) for name in names])
+        has_wait = any(q > 0 for q in queued)
+        left = [0.0] * n
+        pieces = [
+            (gil, GIL, "CPU holding the GIL" if has_gil else None, None),
+            (free, CPU_FREE, "CPU without the GIL" if has_gil else "CPU", None),
+            (queued, "#c9ccd1", "waiting for a CPU (busy machine)" if has_wait else None, "///"),
+            (other, WAIT, "not on CPU (I/O, sleep, locks)", None),
+        ]
+        for values, colour, label, hatch in pieces:
+            if label is None and not any(values):
+                continue
+            ax.barh(
+                ys,
+                [v * factor for v in values],
+                left=[x * factor for x in left],
+                color=colour,
+                height=0.7,
+                label=label,
+                hatch=hatch,
+                edgecolor="white" if hatch else None,
+                linewidth=0,
+            )
+            left = [x + v for x, v in zip(left, values)]
+        ax.set_yticks(ys, [_plain(shorten(name, 40)) for name in names])
         ax.set_ylim(n - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(f"seconds per node ({unit})".replace("seconds", "time"))
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=3)
+        ax.set_xlabel(f"time per node ({unit})")
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=4 if has_wait else 3)
         shown = f" (longest {n} of {total})" if total and total > n else ""
         if title:
             ax.set_title(_plain(title + shown))
@@ -497,18 +513,10 @@ def memory_chart(
                 color=colour,
                 linewidth=1.7,
                 linestyle=style,
-                label=_plain(shorten(label, 40)),
+                label=_plain(f"{shorten(label, 40)}: peak {max(ys):.3g} {bunit}"),
             )
             peak = max(range(len(ys)), key=ys.__getitem__)
             ax.plot([xs[peak]], [ys[peak]], marker="o", color=colour, markersize=5)
-            ax.annotate(
-                f"{ys[peak]:.3g} {bunit}",
-                (xs[peak], ys[peak]),
-                textcoords="offset points",
-                xytext=(4, 4),
-                fontsize=7.5,
-                color=colour,
-            )
         ax.set_ylim(0, (r_max / div or 1.0) * 1.15)
         ax.set_xlim(left=0)
         ax.set_xlabel(f"time since start ({unit})")

@@ -88,6 +88,7 @@ class Report:
     """Everything a report shows, in reading order."""
 
     title: str
+    subject: str | None = None  # what the report is about, e.g. the pipeline's name
     verdict: str | None = None
     tagline: str | None = None
     confidence: str | None = None
@@ -130,7 +131,7 @@ def from_recommendation(rec: Any) -> Report:
     report.charts.append(_wall_chart(candidates, best, predict_only))
     report.charts.append(_speedup_chart(facts, candidates, best))
     memory = _memory_series(profiles)
-    if memory:
+    if len(memory) > 1:  # one run's memory is already under its Gantt
         report.charts.append(_memory_chart(memory, profiles))
     report.facts = _pipeline_facts(facts)
     report.sections = [
@@ -386,7 +387,7 @@ def _pipeline_facts(f: Any) -> list[Fact]:
         path_text = f"{shown} → … ({len(path) - MAX_PATH_NODES + 1} more) → {path[-1]}"
     else:
         path_text = " → ".join(path) or "—"
-    return [
+    facts = [
         Fact("Work T1", fmt_seconds(f.t1), "sum of all node times: the run on one worker"),
         Fact(
             "Span T∞",
@@ -404,12 +405,12 @@ def _pipeline_facts(f: Any) -> list[Fact]:
         Fact(
             "Non-CPU share",
             fmt_percent(f.noncpu_share),
-            "of node time spent waiting: I/O, sleep, locks; threads overlap this",
+            "of node time spent waiting for I/O, sleep or locks; threads overlap this",
         ),
         Fact(
             "GIL share",
             fmt_percent(f.gil_share),
-            "of node time holding the GIL; threads cannot overlap this",
+            "of the computing time spent holding the GIL; threads cannot overlap this",
         ),
         Fact(
             "Bytes moved",
@@ -428,6 +429,17 @@ def _pipeline_facts(f: Any) -> list[Fact]:
         Fact("GIL enabled", fmt_number(f.gil_enabled) if f.gil_enabled is not None else "—"),
         Fact("Start method", str(f.start_method or "—"), "how process workers start"),
     ]
+    cpu_wait = getattr(f, "cpu_wait_share", None)  # newer advisors: a busy machine's share
+    if _finite(cpu_wait) and cpu_wait > 0:  # type: ignore[operator]
+        facts.insert(
+            7,
+            Fact(
+                "Waiting for a CPU",
+                fmt_percent(cpu_wait),
+                "of node time ready to run while other processes had the cores: a busy machine",
+            ),
+        )
+    return facts
 
 
 # --- profile pieces ---------------------------------------------------------------------
@@ -487,13 +499,15 @@ def _profile_section(label: str, p: Any, index: int) -> Section:
         ),
         "Each bar is one node's wall time split into CPU time spent holding the GIL (dark), "
         "CPU time without it (light: NumPy, compression, hashing and other C code that "
-        "releases it) and time off the CPU (amber: I/O, sleep, waiting). Only the dark part "
+        "releases it) and time off the CPU (amber: I/O, sleep, locks; grey hatched, where "
+        "measured: ready to run but waiting for a CPU another process had). Only the dark part "
         "stops threads from running Python side by side.",
         charts.node_time_chart(
             [r.name for r in longest],
             [r.cpu for r in longest],
             [r.gil_held for r in longest],
             [r.noncpu for r in longest],
+            cpu_wait=[getattr(r, "cpu_wait", None) for r in longest],
             total=len(p.nodes),
             title="",
         ),
@@ -589,7 +603,10 @@ def _meta(created_at: Any, profile: Any) -> list[Fact]:
 def _sentence(text: object) -> str:
     """A reason as a sentence: first letter upper case (the advisor writes fragments)."""
     s = str(text).strip()
-    return s[:1].upper() + s[1:]
+    first = s.split(" ", 1)[0].rstrip(":,;")
+    if first.isalpha() and first.islower():  # a plain word, not max_workers=2 or a name
+        return s[:1].upper() + s[1:]
+    return s
 
 
 def _finite(value: object) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,13 +84,23 @@ def load_any(path: str | os.PathLike[str]) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
-        what = "truncated JSON (it ends early)" if truncated else "not valid JSON"
+        what = "truncated JSON (it ends early)" if _truncated(text, exc) else "not valid JSON"
         raise ReportError(
             f"{source}: {what}: {exc.msg} at line {exc.lineno} column {exc.colno}; "
             "expected a file written by runadvisor"
         ) from None
     return from_data(data, source)
+
+
+def _truncated(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether the JSON broke off: the error is in a last token that runs to the end.
+
+    A strict prefix of valid JSON fails either at its very end or at the start
+    of a token cut short (a string, number or literal) with nothing after it.
+    """
+    if exc.msg.startswith("Unterminated string"):
+        return True
+    return not re.search(r'[\[\]{},:"]', text[exc.pos :])
 
 
 def from_data(data: Any, source: str = "<data>") -> Any:

@@ -51,7 +51,8 @@ def _cell(cell: Cell) -> str:
 
 def render_markdown(report: Report, image_names: dict[str, str]) -> str:
     """The Markdown text; ``image_names`` maps chart keys to file names beside it."""
-    out: list[str] = [f"# {md_escape(report.title)}", ""]
+    heading = report.title + (f": {report.subject}" if report.subject else "")
+    out: list[str] = [f"# {md_escape(heading)}", ""]
     if report.verdict:
         out += [f"## {md_escape(report.verdict)}", ""]
     badges = []
