@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -116,7 +117,7 @@ def _fmt_bytes(value: float | None) -> str:
     size = float(value)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(size) < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TiB"  # pragma: no cover
 
@@ -769,9 +770,9 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
 @click.option("--workers", "-w", "workers_text", help="Worker counts to try, e.g. 1,2,4.")
 @click.option(
     "--repeats",
-    type=click.IntRange(min=1),
-    default=3,
+    default="3",
     show_default=True,
+    callback=_positive_int_callback,
     help="Measured runs per candidate.",
 )
 @click.option("--predict-only", is_flag=True, help="Simulate only; measure no candidates.")
@@ -824,6 +825,7 @@ def advise(
     limit = parse_memory(memory_limit)
     kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
     quiet = quiet or as_json
+    click.get_current_context().meta["runadvisor.resume_args"] = [target]
     pipe, catalog, name = _load(target)
 
     with _progress(quiet) as progress:
@@ -871,36 +873,60 @@ def _write_reports(subject: Any, out: Path, kinds: list[str], name: str) -> dict
     return dict(write_report(subject, out, formats=tuple(kinds), **extra))
 
 
+def _runner_kind(name: str) -> str:
+    """``ThreadRunner`` -> ``thread``: short enough for an 80-column table."""
+    return name[: -len("Runner")].lower() if name.endswith("Runner") and name != "Runner" else name
+
+
 def _candidate_table(recommendation: Any) -> Table:
-    table = Table(title="Candidates", title_justify="left")
-    for column in ("runner", "workers", "predicted", "measured", "peak memory", "speedup"):
-        table.add_column(column, justify="left" if column == "runner" else "right")
-    table.add_column("status")
+    """One row per candidate; the recommended one in bold green."""
+    repeats = max((len(c.measured or ()) for c in recommendation.candidates), default=0)
+    caption = "measured: median ± half the range"
+    caption += f" of {repeats} run(s)" if repeats else ""
+    caption += "; memory: peak of the process tree; ~: predicted"
+    table = Table(title="Candidates", title_justify="left", caption=caption, box=box.SIMPLE_HEAD)
+    table.caption_justify = "left"
+    for column in ("runner", "workers", "predicted", "measured", "memory", "speedup", "status"):
+        left = column in ("runner", "status")
+        table.add_column(column, justify="left" if left else "right", no_wrap=not left)
     best = (recommendation.runner, recommendation.max_workers)
     for c in recommendation.candidates:
         measured = "-"
         if c.median is not None:
-            measured = _fmt_seconds(c.median)
-            if c.spread:
-                measured += f" ± {_fmt_seconds(c.spread / 2)}"
-        status = c.status if not c.reason or c.status == "ok" else f"{c.status}: {c.reason}"
-        style = "bold green" if (c.runner, c.workers) == best else None
+            half = (c.spread or 0.0) / 2
+            measured = f"{c.median:.2f}±{half:.2f} s" if half >= 0.005 else f"{c.median:.2f} s"
+        speedup = "-"
+        if c.speedup is not None:
+            speedup = f"{c.speedup:.2f}x" if c.median is not None else f"~{c.speedup:.2f}x"
+        chosen = (c.runner, c.workers) == best
         table.add_row(
-            Text(str(c.runner)),
+            Text(_runner_kind(str(c.runner))),
             str(c.workers if c.workers is not None else "-"),
-            _fmt_seconds(c.predicted),
+            f"{c.predicted:.2f} s" if c.predicted is not None else "-",
             measured,
             _fmt_bytes(c.peak_rss),
-            f"{c.speedup:.2f}x" if c.speedup is not None else "-",
-            Text(status),
-            style=style,
+            speedup,
+            Text("best" if chosen and c.status == "ok" else str(c.status)),
+            style="bold green" if chosen else None,
         )
     return table
+
+
+def _problems(recommendation: Any) -> list[str]:
+    """Why candidates failed, timed out, crashed or could not pickle (skips are expected)."""
+    lines = []
+    for c in recommendation.candidates:
+        if c.status in ("ok", "skipped", "predicted") or not c.reason:
+            continue
+        lines.append(f"{c.runner}({c.workers}) {c.status}: {c.reason}")
+    return lines
 
 
 def _print_advice(recommendation: Any, paths: dict[str, Path]) -> None:
     console = _out()
     console.print(_candidate_table(recommendation))
+    for line in _problems(recommendation):
+        _say(console, Text("  ! ", style="yellow"), line)
     workers = recommendation.max_workers
     runner = recommendation.runner + (f"(max_workers={workers})" if workers else "()")
     speedup = recommendation.speedup
