@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import pipelines as P
 import pytest
@@ -132,7 +133,7 @@ def test_path_sentences_carry_the_numbers():
     assert f"average parallelism {rec.facts.parallelism:.1f}" in first
     assert "8 nodes at the widest level" in first
     assert any("simulated from the profile" in p for p in rec.path)
-    assert any(p.startswith("measured (") and "agrees with the tree" in p for p in rec.path)
+    assert any(p.startswith("measured (") and "this agrees with the tree" in p for p in rec.path)
     assert any(p.startswith("max_workers=") for p in rec.path)
 
 
@@ -348,3 +349,17 @@ def test_an_empty_pipeline_is_an_advice_error():
 
     with pytest.raises(AdviceError, match="no nodes"):
         advise(pipeline([]), DataCatalog())
+
+
+def test_warns_when_parallel_runner_would_fork_beside_threads():
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, name="user-helper", daemon=True)
+    helper.start()
+    try:
+        pipe, catalog = P.python_fanout()
+        rec = advise(pipe, catalog, predict_only=True)
+    finally:
+        stop.set()
+        helper.join()
+    assert rec.runner == PAR
+    assert any("user-helper" in w and "fork" in w for w in rec.warnings)

@@ -44,7 +44,14 @@ from runadvisor.advisor.measure import (
     measure_run,
     run_isolated,
 )
-from runadvisor.advisor.recommend import Candidate, Recommendation, choose, simplicity
+from runadvisor.advisor.recommend import (
+    Candidate,
+    Recommendation,
+    choose,
+    separated,
+    simplicity,
+    tied,
+)
 from runadvisor.advisor.simulate import NodeCost, bounds, runner_kind, simulate, width
 
 PRUNE_FACTOR = 1.5  # do not measure candidates predicted this much slower than the best
@@ -536,29 +543,36 @@ def _measured_sentence(
     else:
         runs = f"median of {counts[0]} to {counts[-1]} runs each"
     listed = ", ".join(f"{c.label} {_s(c.median)}" for c in ok[:5])
-    sentence = f"measured ({runs}): {listed}"
+    parts = [f"measured ({runs}): {listed}"]
     fastest = ok[0]
-    tie = ""
-    if fastest is not chosen:
-        tie = (
-            f"; {chosen.label} is within noise of the fastest, {fastest.label}, and ties go to "
+    ties = tied(candidates)
+    noisy = [c for c in ties if c not in separated(ties)]
+    if noisy:
+        parts.append(
+            f"{', '.join(c.label for c in noisy)} measured within noise of {chosen.label}, "
+            f"but the simulation puts {chosen.label} well ahead ({_s(chosen.predicted)} "
+            f"against {_s(min(c.predicted for c in noisy))}): the measurements are too noisy "
+            "to overrule it"
+        )
+    elif fastest is not chosen:
+        parts.append(
+            f"{chosen.label} is within noise of the fastest, {fastest.label}, and ties go to "
             "the simpler runner and fewer workers"
         )
-    if chosen.runner == verdict.runner:
-        return f"{sentence}{tie}: agrees with the tree"
     rivals = [c for c in ok if c.runner == verdict.runner]
-    if not rivals:
-        return (
-            f"{sentence}{tie}: the tree's {verdict.runner} could not be measured -> {chosen.runner}"
+    rival = min(rivals, key=lambda c: c.median, default=None)
+    if chosen.runner == verdict.runner:
+        parts.append("this agrees with the tree")
+    elif rival is None:
+        parts.append(f"the tree's {verdict.runner} could not be measured -> {chosen.runner}")
+    elif rival is fastest:
+        parts.append(f"so the tree's {rival.label} loses the tie -> {chosen.runner}")
+    else:
+        parts.append(
+            f"{chosen.label} {_s(chosen.median)} beat the tree's pick {rival.label} "
+            f"{_s(rival.median)}, so the measurement overrules the tree -> {chosen.runner}"
         )
-    rival = min(rivals, key=lambda c: c.median)
-    if rival is fastest:
-        return f"{sentence}{tie}, so the tree's {rival.label} loses the tie -> {chosen.runner}"
-    return (
-        f"{sentence}{tie}: {chosen.label} {_s(chosen.median)} beat the tree's pick "
-        f"{rival.label} {_s(rival.median)}, so the measurement overrules the tree "
-        f"-> {chosen.runner}"
-    )
+    return "; ".join(parts)
 
 
 def _worker_count(

@@ -29,6 +29,7 @@ CACHE_VERSION = 1
 PROBE_TIMEOUT = 30.0
 _TINY_NODES = 40
 # Floors for figures that noise can push to zero (a hand-off is never free).
+_MIN_PER_NODE = 5e-6
 _MIN_HANDOFF = 5e-6
 _MIN_ROUND_TRIP = 20e-6
 _PAYLOAD = 4 << 20  # bytes carried from one node to the next by the transfer probe
@@ -280,7 +281,7 @@ def probe() -> dict[str, Any]:
     one, many = _tiny_pipeline(1), _tiny_pipeline(n)
     seq_one = _overhead(one, SequentialRunner(), repeats=5)
     seq_many = _overhead(many, SequentialRunner(), repeats=5)
-    seq_per_node = max(0.0, (seq_many - seq_one) / (n - 1))
+    seq_per_node = max(_MIN_PER_NODE, (seq_many - seq_one) / (n - 1))
     run_overhead = max(0.0, seq_one - seq_per_node)
     threads = _overhead(many, ThreadRunner(max_workers=2), repeats=5)
     handoff = max(_MIN_HANDOFF, (threads - seq_many) / n)

@@ -2,10 +2,13 @@
 
 Choosing: the fastest candidate wins, but any candidate within noise of it
 (median within max(5%, the spreads of both, 2 ms); for predictions, within
-10%) counts as a tie, and ties go
-to the simpler runner (SequentialRunner < ThreadRunner < ParallelRunner), then
-to fewer workers. Measured times decide when there are any; predicted ones
-otherwise. pandas is imported only in :meth:`Recommendation.to_frame`.
+10%) counts as a tie, and ties go to the simpler runner (SequentialRunner <
+ThreadRunner < ParallelRunner), then to fewer workers. Measured times decide
+when there are any; predicted ones otherwise. One refinement: a tied candidate
+predicted 25% slower than another tied one is not a real tie but measurements
+too noisy to tell them apart (a busy machine); the prediction breaks it, and
+the simpler runner wins only among candidates the simulation finds alike too.
+pandas is imported only in :meth:`Recommendation.to_frame`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ SCHEMA_VERSION = 1
 TIE_SHARE = 0.05
 TIE_SHARE_PREDICTED = 0.10  # predictions are rougher than measurements
 TIE_SECONDS = 0.002
+PREDICTED_GAP = 1.25  # tied measurements, but predictions this far apart: noise, not a tie
 SIMPLICITY = {"SequentialRunner": 0, "ThreadRunner": 1, "ParallelRunner": 2}
 
 FRAME_COLUMNS = [
@@ -118,28 +122,44 @@ def simplicity(candidate: Candidate) -> tuple[int, int]:
     return SIMPLICITY.get(candidate.runner, 3), candidate.workers
 
 
-def choose(candidates: Sequence[Candidate], *, measured: bool) -> Candidate | None:
-    """The simplest candidate that ties with the fastest.
-
-    ``measured``: compare the measured medians of the candidates measured "ok";
-    else compare the predictions of all the candidates given.
-    """
+def tied(candidates: Sequence[Candidate], *, measured: bool = True) -> list[Candidate]:
+    """The candidates within noise of the fastest (measured "ok" ones, or all predicted)."""
     if measured:
-        pool = [c for c in candidates if c.status == OK and c.median is not None]
-        timed = [(c.median, c) for c in pool]
+        timed = [(c.median, c) for c in candidates if c.status == OK and c.median is not None]
     else:
         timed = [(c.predicted, c) for c in candidates if c.predicted is not None]
     if not timed:
-        return None
+        return []
     best_time, best = min(timed, key=lambda tc: (tc[0], simplicity(tc[1])))
     spread = (lambda c: c.spread or 0.0) if measured else (lambda c: 0.0)
     share = TIE_SHARE if measured else TIE_SHARE_PREDICTED
-    ties = [
+    return [
         c
         for t, c in timed
         if t <= best_time + max(share * best_time, spread(best), spread(c), TIE_SECONDS)
     ]
-    return min(ties, key=simplicity)
+
+
+def choose(candidates: Sequence[Candidate], *, measured: bool) -> Candidate | None:
+    """The simplest candidate that ties with the fastest.
+
+    ``measured``: compare the measured medians of the candidates measured "ok"
+    (ties the simulation clearly separates are broken by it); else compare the
+    predictions of all the candidates given.
+    """
+    ties = tied(candidates, measured=measured)
+    if not ties:
+        return None
+    return min(separated(ties) if measured else ties, key=simplicity)
+
+
+def separated(ties: Sequence[Candidate]) -> list[Candidate]:
+    """The tied candidates the simulation does not find clearly slower than another tied one."""
+    predicted = [c.predicted for c in ties if c.predicted]
+    if not predicted:
+        return list(ties)
+    fastest = min(predicted)
+    return [c for c in ties if not c.predicted or c.predicted <= PREDICTED_GAP * fastest]
 
 
 @dataclass
