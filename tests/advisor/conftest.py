@@ -34,11 +34,16 @@ def nothing_left_behind(tmp_path, monkeypatch):
 
 
 def live_children():
+    """Live child processes, but for multiprocessing's own long-lived resource tracker
+    (started once by the first spawned child, as it is by any spawn-context use)."""
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE:
-                alive.append(child)
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if "resource_tracker" in " ".join(child.cmdline()):
+                continue
+            alive.append(child)
         except psutil.NoSuchProcess:
             pass
     return alive

@@ -113,3 +113,13 @@ def test_runs_keep_the_median_profile():
 def test_kill_tree_of_a_gone_process_is_harmless():
     kill_tree(None)
     kill_tree(2**22 + 12345)
+
+
+def test_spawned_children_get_the_job_by_cloudpickle(monkeypatch):
+    from runadvisor.advisor import measure
+
+    monkeypatch.setattr(measure, "start_method", lambda: "spawn")
+    pipe = pipeline([node(lambda x: x + 1, "x", "y", name="lambda_node")])
+    outcome = measure_run(pipe, DataCatalog(raw_data={"x": 1}), "sequential", 1, timeout=60)
+    assert outcome.status == "ok", outcome.reason
+    assert outcome.value["profile"]["nodes"][0]["name"] == "lambda_node"
