@@ -576,7 +576,20 @@ def _node_table(p: Any, lanes: Mapping[tuple[int, int], str]) -> Table:
     if with_errors:
         columns.append("Error")
         numeric.append(False)
-    return Table(columns=columns, rows=rows, numeric=numeric, muted=muted, note=note)
+    # Columns the run did not measure at all (e.g. output sizes) are left out.
+    keep = [
+        j
+        for j, name in enumerate(columns)
+        if name not in ("GIL held", "Memory added", "Output size")
+        or any(row[j] != "—" for row in rows)
+    ]
+    return Table(
+        columns=[columns[j] for j in keep],
+        rows=[[row[j] for j in keep] for row in rows],
+        numeric=[numeric[j] for j in keep],
+        muted=muted,
+        note=note,
+    )
 
 
 def _meta(created_at: Any, profile: Any) -> list[Fact]:
