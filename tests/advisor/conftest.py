@@ -23,12 +23,25 @@ def calibration_cache(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def nothing_left_behind(tmp_path, monkeypatch):
-    """advise must leave no process, no shared-memory segment and no file behind."""
+    """advise must leave no process, no shared-memory segment and no file behind.
+
+    Other test suites may run on this machine at the same time and make their
+    own segments, so only segments made under the advisor's children count.
+    """
+    from runadvisor.advisor import measure
+
+    children = []
+    sweep = measure._sweep_segments
+
+    def recording_sweep(pid):
+        children.append(pid)
+        sweep(pid)
+
+    monkeypatch.setattr(measure, "_sweep_segments", recording_sweep)
     monkeypatch.chdir(tmp_path)
-    before = set(glob.glob("/dev/shm/runadvisor-*"))
     yield
     assert live_children() == [], "processes left running"
-    leaked = set(glob.glob("/dev/shm/runadvisor-*")) - before
+    leaked = [path for pid in children for path in glob.glob(f"/dev/shm/runadvisor-{pid}-*")]
     assert not leaked, f"shared-memory segments left: {leaked}"
     assert os.listdir(tmp_path) == [], "files left in the working directory"
 

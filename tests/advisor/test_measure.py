@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import signal
+import threading
 import time
 
+import numpy
 import pipelines as P
+import psutil
 import pytest
 
 from runadvisor import DataCatalog, node, pipeline
@@ -66,11 +70,27 @@ def test_an_answer_that_does_not_pickle_is_a_failure():
     assert outcome.status == "failed" and "pickle" in outcome.reason.lower()
 
 
+def hang_with(array, seconds):
+    time.sleep(seconds)
+
+
 def test_a_hung_parallel_run_is_stopped_with_its_workers():
-    pipe, catalog = P.sleep_fanout(n=2, seconds=30)
-    outcome = measure_run(pipe, catalog, "parallel", 2, timeout=1.0)
+    pipe = pipeline([node(hang_with, ["array", "s"], None, name=f"hang_{i}") for i in range(2)])
+    catalog = DataCatalog(raw_data={"array": numpy.ones(1 << 20), "s": 30.0})
+    seen = set()
+
+    def watch():  # while the nodes hang, their input sits in the child's /dev/shm segment
+        for child in psutil.Process().children():
+            seen.update(glob.glob(f"/dev/shm/runadvisor-{child.pid}-*"))
+
+    timer = threading.Timer(0.8, watch)
+    timer.start()
+    outcome = measure_run(pipe, catalog, "parallel", 2, timeout=1.5)
+    timer.join()
     assert outcome.status == "timeout"
-    # the conftest fixture checks that no worker and no shared-memory segment is left
+    assert seen, "expected the input in a shared-memory segment"
+    assert not any(os.path.exists(path) for path in seen)
+    # and the conftest fixture checks that no worker process is left
 
 
 def test_a_worker_killed_mid_node_is_a_crash():
