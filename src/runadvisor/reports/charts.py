@@ -242,7 +242,8 @@ def speedup_chart(
         ax.plot(
             xs, xs, color="#9ca3af", linestyle=(0, (4, 3)), linewidth=1, label="ideal (P\u00d7)"
         )
-        ys_all: list[float] = list(xs)
+        ys_all: list[float] = [2.0]  # the data and the band set the scale, not the diagonal
+        band = False
         if _ok(t1) and _ok(t_inf) and t1 > 0 and t_inf > 0:  # type: ignore[operator]
             upper = [t1 / max(t1 / p, t_inf) for p in xs]  # type: ignore[operator]
             lower = [t1 / (t1 / p + t_inf) for p in xs]  # type: ignore[operator]
@@ -257,14 +258,17 @@ def speedup_chart(
             )
             ax.plot(xs, upper, color="#5b9a6f", linewidth=1)
             ax.plot(xs, lower, color="#5b9a6f", linewidth=1)
+            ys_all += upper
+            band = True
             par = t1 / t_inf  # type: ignore[operator]
             if par < p_max * 1.05:
                 ax.axhline(par, color="#5b9a6f", linestyle=":", linewidth=1)
                 ax.text(
-                    1.02,
+                    p_max,
                     par,
-                    f"parallelism T1/T∞ = {par:.2g}",
+                    f"parallelism T1/T∞ = {par:.2g} ",
                     va="bottom",
+                    ha="right",
                     fontsize=8,
                     color="#3d6b4a",
                 )
@@ -285,6 +289,7 @@ def speedup_chart(
                     markerfacecolor="white",
                     markersize=6,
                     label=f"{name} predicted",
+                    zorder=3,
                 )
             if meas:
                 ax.plot(
@@ -295,6 +300,7 @@ def speedup_chart(
                     marker="o",
                     markersize=7,
                     label=f"{name} measured",
+                    zorder=4,
                 )
             ys_all += [v for _, v in meas] + [v for _, v in pred]
             if highlight and highlight[0] == runner:
@@ -313,7 +319,8 @@ def speedup_chart(
                         zorder=5,
                     )
         ax.set_xlim(0.8, p_max + 0.2)
-        ax.set_ylim(0, max(ys_all) * 1.08)
+        top = max(v for v in ys_all if math.isfinite(v))
+        ax.set_ylim(0, top * (1.3 if band else 1.1))
         ax.set_xticks(sorted({1, *workers}) if len(set(workers)) <= 16 else ax.get_xticks())
         ax.set_xlabel("workers (P)")
         ax.set_ylabel("speedup over sequential (\u00d7)")
