@@ -426,6 +426,21 @@ def _load(target: str) -> tuple[Any, Any, str]:
 _target_argument = click.argument("target", metavar="TARGET")
 
 
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(_State).debug = True
+
+
+_debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="Show tracebacks (same as `runadvisor --debug ...`).",
+)
+
+
 def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The node filters shared by ``run`` and ``profile`` (as ``kedro run`` has them)."""
     options = [
@@ -433,13 +448,27 @@ def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--tags",
             "-t",
             multiple=True,
+            metavar="TAGS",
             help="Only nodes with any of these tags (comma-separated, repeatable).",
         ),
-        click.option("--nodes", "node_names", help="Only these nodes (comma-separated names)."),
-        click.option("--from-nodes", help="These nodes and everything downstream of them."),
-        click.option("--to-nodes", help="These nodes and everything they need upstream."),
-        click.option("--from-inputs", help="Nodes downstream of these datasets."),
-        click.option("--to-outputs", help="Nodes needed to produce these datasets."),
+        click.option(
+            "--nodes",
+            "node_names",
+            metavar="NAMES",
+            help="Only these nodes (comma-separated names).",
+        ),
+        click.option(
+            "--from-nodes", metavar="NAMES", help="These nodes and everything downstream of them."
+        ),
+        click.option(
+            "--to-nodes", metavar="NAMES", help="These nodes and everything they need upstream."
+        ),
+        click.option(
+            "--from-inputs", metavar="DATASETS", help="Nodes downstream of these datasets."
+        ),
+        click.option(
+            "--to-outputs", metavar="DATASETS", help="Nodes needed to produce these datasets."
+        ),
         click.option(
             "--only-missing-outputs",
             is_flag=True,
@@ -458,17 +487,22 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "-r",
             "runner_name",
             default="sequential",
+            metavar="NAME",
             show_default=True,
             help="sequential, thread, parallel, or a runner class (ThreadRunner, pkg.MyRunner).",
         ),
         click.option(
             "--workers",
             "-w",
+            metavar="N",
             callback=_positive_int_callback,
             help="Worker threads or processes (default: the runner's).",
         ),
         click.option(
-            "--timeout", type=float, help="Stop the run after this many seconds (exit 2)."
+            "--timeout",
+            type=float,
+            metavar="SECONDS",
+            help="Stop the run after this many seconds (exit 2).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
     ]
@@ -636,6 +670,7 @@ def _runner_label(runner: Any, pipe: Any) -> str:
 @_target_argument
 @_runner_options
 @_filter_options
+@_debug_option
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -675,11 +710,13 @@ def run(
 @click.option(
     "--out",
     "-o",
+    metavar="PATH",
     help="A .json file, or a folder for it (default: profiles/<target>-<time>-<runner>.json).",
 )
 @click.option(
     "--output-bytes", is_flag=True, help="Also measure each output's pickled size (slower)."
 )
+@_debug_option
 @click.pass_context
 def profile(
     ctx: click.Context,
@@ -765,12 +802,16 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
 @_target_argument
 @click.option(
     "--runners",
+    metavar="LIST",
     help="Runners to consider, comma-separated (default: sequential,thread,parallel).",
 )
-@click.option("--workers", "-w", "workers_text", help="Worker counts to try, e.g. 1,2,4.")
+@click.option(
+    "--workers", "-w", "workers_text", metavar="LIST", help="Worker counts to try, e.g. 1,2,4."
+)
 @click.option(
     "--repeats",
     default="3",
+    metavar="N",
     show_default=True,
     callback=_positive_int_callback,
     help="Measured runs per candidate.",
@@ -781,16 +822,29 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
     type=float,
     default=60.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds before a candidate run counts as timed out.",
 )
-@click.option("--memory-limit", help="Memory the runs may use, e.g. 4GB, 512MB or bytes.")
+@click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    help="Memory the workers may use together, e.g. 4GB, 512MiB or bytes (default: 80% free).",
+)
 @click.option(
     "--out",
     "-o",
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default: reports/<target>-<time>/).",
 )
-@click.option("--format", "formats", default="html,md,json", show_default=True, help="Reports.")
+@click.option(
+    "--format",
+    "formats",
+    default="html,md,json",
+    show_default=True,
+    metavar="LIST",
+    help="Report formats, comma-separated.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -798,6 +852,7 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
     help="Print only the recommendation as JSON on stdout (writes reports only with --out).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables.")
+@_debug_option
 def advise(
     target: str,
     runners: str | None,
@@ -951,11 +1006,20 @@ def _print_advice(recommendation: Any, paths: dict[str, Path]) -> None:
 @click.option(
     "--out",
     "-o",
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default: reports/<first file>-<time>/).",
 )
-@click.option("--format", "formats", default="html,md,json", show_default=True, help="Reports.")
+@click.option(
+    "--format",
+    "formats",
+    default="html,md,json",
+    show_default=True,
+    metavar="LIST",
+    help="Report formats, comma-separated.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_debug_option
 def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool) -> None:
     """Regenerate reports from saved profile or advice JSON files.
 

@@ -140,6 +140,8 @@ def test_import_error_in_file_and_debug_traceback(invoke, write_py) -> None:
     )  # the hint to use --debug is dropped when it is on
     result = invoke("run", "boom.py", env={"RUNADVISOR_DEBUG": "1"})
     assert "Traceback" in result.stderr
+    result = invoke("run", "boom.py", "--debug")  # where users type it, after the command
+    assert result.exit_code == 2 and "Traceback" in result.stderr
 
 
 @pytest.mark.parametrize(
