@@ -16,7 +16,7 @@ import random
 from runadvisor import DataCatalog, MemoryDataset, Pipeline, node
 
 BRANCHES = 8
-SAMPLES = 2_000_000  # per branch: about 0.15 s of pure-Python work on a recent CPU
+SAMPLES = 1_500_000  # per branch: about 0.1-0.2 s of pure-Python work on a recent CPU
 
 
 def estimate_pi(seed: int, samples: int) -> dict[str, float]:

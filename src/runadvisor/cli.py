@@ -39,7 +39,6 @@ from rich.text import Text
 from runadvisor import __version__
 from runadvisor.exceptions import RunAdvisorError
 
-RUNNER_ALIASES = ("sequential", "thread", "parallel")
 ADVISE_RUNNERS = ("sequential", "thread", "parallel")
 FORMATS = ("html", "md", "json")
 EXIT_NODE_FAILED = 1
@@ -905,7 +904,7 @@ def advise(
 
     paths: dict[str, Path] = {}
     if out is not None or not as_json:
-        paths = _write_reports(recommendation, out or _default_out(name), kinds, name)
+        paths = _write_reports(recommendation, out or _default_out(name), kinds)
     if as_json:
         click.echo(json.dumps(recommendation.to_dict()))
         return
@@ -917,15 +916,10 @@ def _default_out(name: str) -> Path:
     return Path("reports") / f"{_slug(name)}-{_timestamp()}"
 
 
-def _write_reports(subject: Any, out: Path, kinds: list[str], name: str) -> dict[str, Path]:
-    import inspect
-
+def _write_reports(recommendation: Any, out: Path, kinds: list[str]) -> dict[str, Path]:
     from runadvisor.reports import write_report
 
-    extra: dict[str, Any] = {}
-    if "title" in inspect.signature(write_report).parameters:
-        extra["title"] = name
-    return dict(write_report(subject, out, formats=tuple(kinds), **extra))
+    return dict(write_report(recommendation, out, formats=tuple(kinds)))
 
 
 def _runner_kind(name: str) -> str:
@@ -939,11 +933,17 @@ def _candidate_table(recommendation: Any) -> Table:
     caption = "measured: median ± half the range"
     caption += f" of {repeats} run(s)" if repeats else ""
     caption += "; memory: peak of the process tree; ~: predicted"
-    table = Table(title="Candidates", title_justify="left", caption=caption, box=box.SIMPLE_HEAD)
+    table = Table(
+        title="Candidates",
+        title_justify="left",
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.caption_justify = "left"
     for column in ("runner", "workers", "predicted", "measured", "memory", "speedup", "status"):
         left = column in ("runner", "status")
-        table.add_column(column, justify="left" if left else "right", no_wrap=not left)
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
     best = (recommendation.runner, recommendation.max_workers)
     for c in recommendation.candidates:
         measured = "-"
@@ -1046,7 +1046,7 @@ def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool)
     written: list[tuple[str, Path]] = []
     for file, item in advice:
         folder = out if len(advice) == 1 else out / _slug(file.stem)
-        written += list(_write_reports(item, folder, kinds, file.stem).items())
+        written += list(_write_reports(item, folder, kinds).items())
     if profile_files:
         folder = out / "profiles" if advice else out
         written += list(dict(write_profile_report(profile_files, folder, tuple(kinds))).items())
