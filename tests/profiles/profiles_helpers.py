@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 @dataclass
 class FakeEvent:
@@ -129,12 +131,30 @@ def hash_and_compress(seconds: float) -> int:
     n = 0
     while time.perf_counter() < deadline:
         hashlib.sha256(_BLOB).digest()
-        n += len(zlib.compress(_BLOB[: 1 << 22], 1))
+        n += len(zlib.compress(memoryview(_BLOB)[: 1 << 22], 1))  # no copy under the GIL
     return n
 
 
-def allocate(nbytes: int = 200 * 2**20) -> int:
-    block = bytearray(nbytes)
-    block[::4096] = b"x" * len(block[::4096])  # touch every page
-    time.sleep(0.05)
-    return len(block)
+def allocate(nbytes: int = 200 * 2**20, hold: float = 0.1) -> int:
+    """Allocate and touch ``nbytes``, keep them ``hold`` seconds, free them.
+
+    numpy fills the block without the GIL (a bytearray would hold it for the
+    whole memset and stall a Python node running next to it on a thread).
+    """
+    block = np.ones(nbytes, dtype=np.uint8)
+    time.sleep(hold)  # long enough for the sampler when threads share the process
+    return int(block.size)
+
+
+# Second-level nodes for the engine tests: the extra argument only orders them
+# after a first-level node.
+def hash_after(seconds: float, *_after: object) -> int:
+    return hash_and_compress(seconds)
+
+
+def allocate_after(*_after: object) -> int:
+    return allocate()
+
+
+def fail_after(_after: object) -> None:
+    raise ValueError("node failed on purpose")

@@ -38,8 +38,8 @@ def test_profile_run_sequential(tmp_path):
     assert first.tags == ["io", "slow"] and first.outputs == ["a"] and second.inputs == ["a"]
     assert 0 <= first.start < first.end <= second.start < second.end <= profile.wall
     assert first.cpu < 0.02 and first.noncpu == pytest.approx(0.05, abs=0.02)
-    assert second.cpu == pytest.approx(second.wall, rel=0.3)
-    assert second.gil_held > 0.7 * second.wall and first.gil_held < 0.2 * first.wall
+    assert second.cpu + second.cpu_wait == pytest.approx(second.wall, rel=0.3)
+    assert second.gil_held > 0.7 * second.wall and first.gil_held < 0.01
     assert 180 * MB < third.peak_rss_delta < 260 * MB
     assert third.peak_source in ("hwm", "sampler")
     assert first.out_bytes_by_output == {"a": first.out_bytes} and first.out_bytes > 0

@@ -25,7 +25,7 @@ def test_samples_the_parent_densely():
     sampler.start()
     time.sleep(0.2)
     samples = sampler.stop()
-    assert 15 <= len(samples) <= 70
+    assert 8 <= len(samples) <= 70  # ~50 at 4 ms; fewer when the machine is busy
     assert samples.t == sorted(samples.t)
     assert all(n >= 1 for n in samples.n_processes)
     assert all(r > 0 for r in samples.rss)
@@ -34,16 +34,21 @@ def test_samples_the_parent_densely():
     assert sampler.cost < 0.1 * 0.2
 
 
-def test_cpu_percent_sees_a_busy_parent():
+def test_cpu_percent_adds_up_to_the_cpu_used():
+    """Integrated over time, the tree's CPU percent gives the CPU seconds the process used."""
     t0 = time.perf_counter()
-    sampler = TreeSampler(t0, interval=0.01)
+    cpu0 = time.process_time()
+    sampler = TreeSampler(t0, interval=0.01, uss=False)
     sampler.start()
     end = time.perf_counter() + 0.3
     while time.perf_counter() < end:
         pass
     samples = sampler.stop()
-    busy = sorted(samples.cpu_percent)[len(samples.cpu_percent) // 2]
-    assert busy > 50
+    used = time.process_time() - cpu0
+    integrated = sum(
+        p / 100 * (b - a) for p, a, b in zip(samples.cpu_percent[1:], samples.t, samples.t[1:])
+    )
+    assert integrated == pytest.approx(used, rel=0.25, abs=0.03)
 
 
 def test_child_processes_are_included():

@@ -6,21 +6,33 @@ runs Python, the monitor waits for the interpreter's switch interval (5 ms by
 default) before it gets the GIL, so its wake-up comes late. A cycle that ends
 more than ``threshold`` late is counted as "GIL held" for its whole length (the
 holder held it while the monitor slept too); a cycle on time counts as free.
-This is the idea behind gilknocker. Measured on a 2-core machine (interval
-2 ms, threshold 1 ms): a pure-Python loop reads 0.99-1.00 of its wall time,
-``time.sleep``, ``zlib.compress``/``hashlib.sha256`` on 32 MB buffers and numpy
-matmul read 0.00-0.05, also with two CPU-burning processes alongside.
+This is the idea behind gilknocker. On a busy machine the monitor also wakes
+late because no CPU is free; on Linux that wait is read from the thread's
+``schedstat`` (run delay) and subtracted before deciding "late".
 
-Attribution: a node registers a *slot* (its thread) while it runs. At a late
-wake-up the held time is shared among the registered slots in proportion to
-the CPU time each thread used during that cycle (read from the thread's CPU
-clock), so a sleeping node next to a pure-Python one under ThreadRunner gets
-~0 and the Python one ~all. Where per-thread CPU clocks are missing (macOS) the
-share is equal. Held time with no registered thread on the CPU (the scheduler,
-the profiler's own sampler) is counted as unattributed.
+Measured on a shared 2-core machine (interval 2 ms, threshold 1 ms): a
+pure-Python loop reads 0.96-1.00 of its wall time, ``time.sleep`` 0.00,
+``zlib.compress``/``hashlib.sha256`` on 16-32 MB buffers 0.03-0.08, numpy
+matmul ~0.0. With four CPU-burning processes on the 2 cores the loop reads
+0.88-1.00, sleep 0.00 and hashing 0.03-0.11; without the run-delay correction
+sleep and hashing read 0.4-0.95 there.
 
-The monitor sleeps on a condition while no slot is registered, so it costs
-nothing between runs; while nodes run it costs one short wake-up per interval
+What is counted: wall-clock seconds the node held the GIL, including time the
+OS kept it off the CPU while it held it (other threads were blocked then too;
+on a busy machine this can exceed ``cpu``). A node registers a *slot* (its
+thread) while it runs. At a late wake-up the cycle's length is shared among the
+registered slots in proportion to how busy each thread was in the cycle (CPU
+time plus run-queue wait from its ``schedstat``, else CPU time from its CPU
+clock). A sleeping node next to a pure-Python one under ThreadRunner gets ~0
+and the Python one ~all. Limitation: a GIL-free C node
+(hashing, numpy) running next to a Python node on another thread also gets a
+share, since both use CPU in those cycles; the sum over the two stays right.
+Where per-thread clocks are missing (macOS) the share is equal. A late cycle
+with no registered thread on the CPU (the GIL was held by the scheduler or the
+profiler's sampler) is counted as unattributed.
+
+The monitor parks on a condition once no node has run for ``IDLE_AFTER``
+seconds, so it costs nothing between runs; while nodes run it costs one short wake-up per interval
 (< 1% of a core for GIL-free work, one forced GIL switch per ~7 ms for
 Python-bound work; no measurable slowdown of a pure-Python loop).
 """
@@ -33,10 +45,51 @@ import threading
 import time
 from typing import Any
 
+from runadvisor.profiles._procfs import make_reader, open_ro, thread_reader
+
 DEFAULT_INTERVAL = 0.002
+IDLE_AFTER = 0.1  # park the monitor after this long without a node
 
 _perf_counter = time.perf_counter
 _cpu_clock_of = getattr(time, "pthread_getcpuclockid", None)
+
+
+class _ThreadSched:
+    """The monitor thread's scheduler facts from procfs (Linux), to tell OS delay from GIL wait.
+
+    On a busy machine a sleeping thread also wakes late because no CPU is free;
+    that wait is "run delay" in ``/proc/.../schedstat``, while waiting for the
+    GIL is not (the thread sleeps on a condition variable). Subtracting it
+    keeps GIL-free nodes near 0 even with every core taken.
+    """
+
+    def __init__(self, tid: int) -> None:
+        self._pread: Any = None
+        self.schedstat = open_ro(f"/proc/self/task/{tid}/schedstat")
+        self.stat = open_ro(f"/proc/self/task/{tid}/stat")
+        if self.schedstat is not None or self.stat is not None:
+            self._pread = make_reader(512)
+
+    def run_delay(self) -> float:
+        """Seconds this thread has waited on a run queue so far (0 where unknown)."""
+        if self.schedstat is None:
+            return 0.0
+        try:
+            return int(self._pread(self.schedstat).split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            self.schedstat = None
+            return 0.0
+
+    def runnable(self) -> bool:
+        """Whether the thread is waiting for a CPU right now (state R); False where unknown."""
+        if self.stat is None:
+            return False
+        try:
+            text = self._pread(self.stat)
+            return text[text.rindex(b")") + 2 : text.rindex(b")") + 3] == b"R"
+        except (OSError, ValueError):
+            self.stat = None
+            return False
 
 
 def default_threshold() -> float:
@@ -45,24 +98,38 @@ def default_threshold() -> float:
 
 
 class _Slot:
-    """One node running in one thread of this process."""
+    """One node running in one thread of this process.
 
-    __slots__ = ("clock", "cpu", "held", "mark")
+    ``busy`` is how long the thread has run or waited for a CPU, at the last
+    look: CPU time plus run-queue wait from its ``schedstat`` when the probe
+    passes that file, else CPU time from its CPU clock. A thread that holds the
+    GIL while the OS keeps it off the CPU is still busy; one that sleeps or
+    waits for the GIL is not.
+    """
 
-    def __init__(self, now: float) -> None:
+    __slots__ = ("busy", "clock", "held", "mark", "sched_fd")
+
+    def __init__(self, now: float, sched_fd: int | None) -> None:
         self.clock: int | None = None
-        self.cpu = 0.0
+        self.sched_fd = sched_fd
         self.held = 0.0
         self.mark = now  # start of the part of the current cycle this slot was present for
-        if _cpu_clock_of is not None:
+        if sched_fd is None and _cpu_clock_of is not None:
             try:
                 self.clock = _cpu_clock_of(threading.get_ident())
-                self.cpu = time.clock_gettime(self.clock)
             except (OSError, AttributeError):  # pragma: no cover - platform without it
                 self.clock = None
+        self.busy = self.read_busy(thread_reader()) or 0.0
 
-    def read_cpu(self) -> float | None:
-        """This thread's CPU seconds now, or None without a per-thread clock."""
+    def read_busy(self, pread: Any) -> float | None:
+        """Seconds this thread has run or waited for a CPU so far; None if unknown here."""
+        if self.sched_fd is not None:
+            try:
+                fields = pread(self.sched_fd).split()
+                return (int(fields[0]) + int(fields[1])) / 1e9
+            except (OSError, ValueError, IndexError):
+                self.sched_fd = None
+                return None
         if self.clock is None:
             return None
         return time.clock_gettime(self.clock)
@@ -78,22 +145,32 @@ class GilMonitor:
         self._slots: dict[int, _Slot] = {}
         self._last_wake = _perf_counter()
         self._thread: threading.Thread | None = None
+        self._idle = False  # parked on the condition, waiting for a slot
+        self._sched: _ThreadSched | None = None  # set by the monitor thread
+        self._pread: Any = None  # the monitor thread's own /proc reader
+        self._run_delay = 0.0  # the monitor's run-queue wait at its last wake-up
+        self._last_active = _perf_counter()
         # diagnostics
         self.wakeups = 0
         self.late = 0
         self.unattributed = 0.0
 
-    def register(self) -> _Slot:
-        """Start measuring the calling thread (call in the thread that runs the node)."""
+    def register(self, sched_fd: int | None = None) -> _Slot:
+        """Start measuring the calling thread (call in the thread that runs the node).
+
+        ``sched_fd``: the thread's open ``/proc/.../schedstat``, if the caller has one.
+        """
         now = _perf_counter()
-        slot = _Slot(now)
+        slot = _Slot(now, sched_fd)
         with self._cond:
-            if not self._slots:
-                # The monitor was idle (or about to idle): its next cycle starts now.
+            if self._idle:
+                # The monitor is parked: its next cycle starts now.
+                self._idle = False
                 self._last_wake = now
                 self._cond.notify()
             self._slots[id(slot)] = slot
             if self._thread is None:
+                self._last_wake = now
                 self._thread = threading.Thread(
                     target=self._run, name="runadvisor-gil-monitor", daemon=True
                 )
@@ -110,73 +187,93 @@ class GilMonitor:
         now = _perf_counter()
         with self._cond:
             self._slots.pop(id(slot), None)
+            self._last_active = now
             last = self._last_wake
-            if now - last > self.interval + self.threshold:
-                share = self._share_of(slot)
-                if share:
-                    slot.held += (now - max(last, slot.mark)) * share
+            sched = self._sched
+            overdue = now - last > self.interval + self.threshold
+            if overdue and not (sched is not None and sched.runnable()):
+                # Overdue and not waiting for a CPU: it waits for the GIL we hold.
+                slot.held += self._pending_share(slot, now - max(last, slot.mark))
         return slot.held
 
-    def _share_of(self, slot: _Slot) -> float:
-        """``slot``'s share of this cycle's CPU among all slots (without moving baselines)."""
-        mine = slot.read_cpu()
+    def _pending_share(self, slot: _Slot, period: float) -> float:
+        """``slot``'s part of an unfinished late cycle of ``period`` seconds (baselines kept)."""
+        pread = thread_reader()
+        mine = slot.read_busy(pread)
         if mine is None:
-            return 1.0 / (len(self._slots) + 1)
-        mine = max(0.0, mine - slot.cpu)
+            return period / (len(self._slots) + 1)
+        mine = max(0.0, mine - slot.busy)
         total = mine
         for other in self._slots.values():
-            try:
-                cpu = other.read_cpu()
-            except OSError:
-                continue
-            if cpu is not None:
-                total += max(0.0, cpu - other.cpu)
-        return mine / total if total > 0 else 0.0
+            busy = other.read_busy(pread)
+            if busy is not None:
+                total += max(0.0, busy - other.busy)
+        return period * mine / total if total > 0 else 0.0
 
     def _run(self) -> None:
         sleep = time.sleep
+        self._pread = thread_reader()
+        sched = self._sched = _ThreadSched(threading.get_native_id())
+        self._run_delay = sched.run_delay()
+        with self._cond:
+            # Our own start-up (thread, ctypes) held the GIL, not a node: start afresh.
+            self._last_wake = _perf_counter()
         while True:
             with self._cond:
-                while not self._slots:
-                    self._cond.wait()
+                if not self._slots and _perf_counter() - self._last_active > IDLE_AFTER:
+                    # Park until a node registers. Not at every gap between nodes:
+                    # waking a parked thread per node would cost a GIL hand-off each.
+                    self._idle = True
+                    while self._idle:
+                        self._cond.wait()
                 start = self._last_wake
             sleep(self.interval)
             now = _perf_counter()
+            delay = sched.run_delay()
             with self._cond:
-                self._wake(start, now)
+                self._wake(start, now, delay - self._run_delay)
+                self._run_delay = delay
                 self._last_wake = now
 
-    def _wake(self, start: float, now: float) -> None:
-        """Account one cycle ``[start, now]`` (lock held)."""
+    def _wake(self, start: float, now: float, os_delay: float = 0.0) -> None:
+        """Account one cycle ``[start, now]`` in which the monitor waited ``os_delay`` for a CPU.
+
+        The cycle is GIL-held when it ran late by more than the threshold beyond
+        what the OS scheduler explains. Its whole length is then shared among
+        the slots by how busy each thread was in it (lock held).
+        """
         self.wakeups += 1
         slots = self._slots
         if not slots:
             return
-        late = now - start > self.interval + self.threshold
-        used: list[tuple[_Slot, float]] = []
+        late = now - start - os_delay > self.interval + self.threshold
+        used: list[tuple[_Slot, float | None]] = []
         total = 0.0
-        equal = False
+        pread = self._pread
         for key, slot in list(slots.items()):
             try:
-                cpu = slot.read_cpu()
+                busy = slot.read_busy(pread)
             except OSError:  # its thread is gone without unregistering
                 del slots[key]
                 continue
-            if cpu is None:
-                equal = True
-                delta = 1.0
-            else:
-                delta = max(0.0, cpu - slot.cpu)
-                slot.cpu = cpu
+            delta = None
+            if busy is not None:
+                delta = max(0.0, busy - slot.busy)
+                slot.busy = busy
+                total += delta
             used.append((slot, delta))
-            total += delta
         if late:
             self.late += 1
-            if total > 0:
-                for slot, delta in used:
-                    if delta or equal:
-                        slot.held += (now - max(start, slot.mark)) * (delta / total)
-            else:
+            attributed = False
+            for slot, delta in used:
+                period = now - max(start, slot.mark)
+                if delta is None:  # no per-thread clock: equal shares
+                    slot.held += period / len(used)
+                    attributed = True
+                elif total > 0 and delta > 0:
+                    slot.held += period * delta / total
+                    attributed = True
+            if not attributed:
                 self.unattributed += now - start
         for slot, _ in used:
             slot.mark = now

@@ -183,6 +183,10 @@ class Profiler:
         if gil is not None:
             gil = max(0.0, min(float(gil), wall))
 
+        cpu_wait = extras.get(_probe.CPU_WAIT)
+        if cpu_wait is not None:
+            cpu_wait = max(0.0, min(float(cpu_wait), wall - min(wall, float(event.cpu))))
+
         rss_start = extras.get(_probe.RSS_START)
         rss_end = extras.get(_probe.RSS_END)
         hwm = extras.get(_probe.PEAK_RSS)
@@ -218,6 +222,7 @@ class Profiler:
             inputs=inputs,
             outputs=outputs,
             gil_held=gil,
+            cpu_wait=cpu_wait,
             rss_start=baseline,
             peak_rss=peak,
             peak_rss_delta=delta,

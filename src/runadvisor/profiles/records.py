@@ -34,6 +34,7 @@ FRAME_COLUMNS = [
     "wall",
     "cpu",
     "noncpu",
+    "cpu_wait",
     "gil_held",
     "rss_start",
     "peak_rss",
@@ -56,7 +57,9 @@ class NodeRecord:
 
     Times are seconds relative to the run's start. ``cpu`` is the CPU time of
     the thread that ran the node; ``gil_held`` the estimated seconds it held
-    the GIL (None when not measured). ``peak_rss`` is the peak resident memory
+    the GIL (None when not measured); ``cpu_wait`` the seconds its thread was
+    ready to run but had no CPU (Linux; the share of ``noncpu`` due to an
+    oversubscribed machine). ``peak_rss`` is the peak resident memory
     of the process that ran it during its span, ``peak_rss_delta`` the rise
     over ``rss_start`` (bytes); ``peak_source`` says where the peak came from:
     ``"hwm"`` (kernel peak, exact), ``"sampler"`` (sampled) or ``"probe"``
@@ -75,6 +78,7 @@ class NodeRecord:
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     gil_held: float | None = None
+    cpu_wait: float | None = None
     rss_start: int | None = None
     peak_rss: int | None = None
     peak_rss_delta: int | None = None
@@ -162,6 +166,7 @@ class RunProfile:
                     "wall": r.wall,
                     "cpu": r.cpu,
                     "noncpu": r.noncpu,
+                    "cpu_wait": r.cpu_wait,
                     "gil_held": r.gil_held,
                     "rss_start": r.rss_start,
                     "peak_rss": r.peak_rss,
@@ -174,7 +179,7 @@ class RunProfile:
                 }
             )
         frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
-        for column in ("gil_held",):
+        for column in ("gil_held", "cpu_wait"):
             frame[column] = frame[column].astype("float64")
         for column in ("rss_start", "peak_rss", "peak_rss_delta", "out_bytes"):
             frame[column] = frame[column].astype("Int64")
@@ -302,6 +307,7 @@ class RunProfile:
                         "cpu_s": r.cpu,
                         "noncpu_s": r.noncpu,
                         "gil_held_s": r.gil_held,
+                        "cpu_wait_s": r.cpu_wait,
                         "peak_rss": r.peak_rss,
                         "peak_rss_delta": r.peak_rss_delta,
                         "out_bytes": r.out_bytes,

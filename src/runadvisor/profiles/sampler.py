@@ -19,17 +19,23 @@ import bisect
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
 
+from runadvisor.profiles._procfs import make_reader, open_ro
+
 DEFAULT_INTERVAL = 0.004
 DEFAULT_MAX_INTERVAL = 0.1
-_USS_BUDGET = 50  # sample USS at most every 50x what one USS pass costs
-_USS_MIN_GAP = 0.25
+_USS_BUDGET = 100  # read USS at most every 100x what one USS pass costs
+_USS_MIN_GAP = 0.5
+_USS_FIRST = 0.05  # not at the very start: a run's baseline USS is of little use
 
 _perf_counter = time.perf_counter
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass
@@ -79,8 +85,14 @@ class Samples:
         return pd.DataFrame(self.to_dict())
 
 
+class _Gone(Exception):
+    """The process ended (or became a zombie) since the last sample."""
+
+
 class _Proc:
-    __slots__ = ("cpu", "handle", "pid", "rss", "t")
+    """One process of the tree: how to read it, and its own RSS series."""
+
+    __slots__ = ("cpu", "handle", "pid", "rss", "stat_fd", "statm_fd", "t")
 
     def __init__(self, handle: psutil.Process, cpu: float) -> None:
         self.handle = handle
@@ -88,6 +100,40 @@ class _Proc:
         self.cpu = cpu
         self.t: list[float] = []
         self.rss: list[int] = []
+        # Linux: keep /proc/<pid>/stat and statm open and pread them (~4 us a
+        # process against ~25 us through psutil, without releasing the GIL).
+        self.stat_fd = open_ro(f"/proc/{self.pid}/stat")
+        self.statm_fd = open_ro(f"/proc/{self.pid}/statm") if self.stat_fd is not None else None
+
+    def read(self, pread: Callable[[int], bytes]) -> tuple[int, float]:
+        """(rss bytes, user+system CPU seconds); raises _Gone when it has ended."""
+        if self.stat_fd is not None and self.statm_fd is not None:
+            try:
+                stat = pread(self.stat_fd)
+                statm = pread(self.statm_fd)
+            except OSError as exc:  # ESRCH once the process is gone
+                raise _Gone from exc
+            tail = stat[stat.rindex(b")") + 2 :].split()
+            if not tail or tail[0] in (b"Z", b"X"):
+                raise _Gone
+            return int(statm.split()[1]) * _PAGE, (int(tail[11]) + int(tail[12])) / _TICKS
+        try:
+            with self.handle.oneshot():
+                rss = int(self.handle.memory_info().rss)
+                times = self.handle.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied) as exc:
+            raise _Gone from exc
+        return rss, times.user + times.system
+
+    def close(self) -> None:
+        """Close the /proc files (the series stay)."""
+        for fd in (self.stat_fd, self.statm_fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.stat_fd = self.statm_fd = None
 
 
 class TreeSampler:
@@ -108,16 +154,17 @@ class TreeSampler:
         self.uss = uss
         self.root_pid = os.getpid() if root_pid is None else root_pid
         self.samples = Samples()
-        self.cost = 0.0  # seconds the sampler spent sampling
+        self.cost = 0.0  # CPU seconds the sampler thread spent sampling
         self._procs: dict[int, _Proc] = {}
         self._gone: dict[int, _Proc] = {}  # processes that ended: keep their series
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_t: float | None = None
         self._last_refresh = -1e9
-        self._next_uss = 0.0
+        self._next_uss = t0 + _USS_FIRST
         self._wall0 = time.time()
         self._current = interval
+        self._pread = make_reader(1024)  # keeps the GIL: one hand-off per sample, not per file
         self._fast_children = os.path.exists(f"/proc/{self.root_pid}/task/{self.root_pid}/children")
 
     # lifecycle -------------------------------------------------------------
@@ -134,6 +181,8 @@ class TreeSampler:
             self._thread.join()
             self._thread = None
         self._sample()
+        for proc in self._procs.values():
+            proc.close()
         return self.samples
 
     def _run(self) -> None:
@@ -148,6 +197,7 @@ class TreeSampler:
 
     # sampling --------------------------------------------------------------
     def _sample(self) -> None:
+        cpu0 = time.thread_time()
         began = _perf_counter()
         try:
             if began - self._last_refresh >= max(0.05, 10 * self._current):
@@ -156,7 +206,7 @@ class TreeSampler:
             self._read(began)
         except Exception:  # the sampler must never take a run down
             pass
-        self.cost += _perf_counter() - began
+        self.cost += time.thread_time() - cpu0
 
     def _read(self, now: float) -> None:
         t = now - self.t0
@@ -165,13 +215,11 @@ class TreeSampler:
         alive = 0
         for pid, proc in list(self._procs.items()):
             try:
-                with proc.handle.oneshot():
-                    rss = int(proc.handle.memory_info().rss)
-                    times = proc.handle.cpu_times()
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                rss, cpu = proc.read(self._pread)
+            except _Gone:
                 self._gone[pid] = self._procs.pop(pid)
+                proc.close()
                 continue
-            cpu = times.user + times.system
             cpu_total += max(0.0, cpu - proc.cpu)
             proc.cpu = cpu
             proc.t.append(t)
