@@ -144,7 +144,8 @@ def test_facts_of_a_fan_of_waits():
     assert 0.6 < facts.t1 < 2.0
     assert facts.t_inf == pytest.approx(facts.t1 / 8, rel=0.5)
     assert facts.parallelism > 5
-    assert facts.noncpu_share > 0.9 and facts.cpu_share < 0.1
+    # waking from a sleep on a busy machine can wait for a CPU a while: not 100% waiting
+    assert facts.noncpu_share > 0.7 and facts.cpu_share < 0.1
     assert facts.picklable and facts.unpicklable == []
     assert facts.cores == CORES and facts.available_memory > 0
     assert facts.gil_enabled is True and facts.start_method == "fork"
