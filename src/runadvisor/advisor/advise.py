@@ -60,7 +60,6 @@ MAX_PER_KIND = 3  # measure at most this many worker counts per runner
 MAX_THREADS = 256
 MEMORY_SHARE = 0.8  # of available memory, when no memory_limit is given
 HIGH_MARGIN = 1.2  # the best must beat the runner-up by 20% for high confidence
-HELP_SHARE = 0.05  # more workers "help" when they save more than 5%
 
 Progress = Callable[[int, int, str], Any]
 
@@ -97,7 +96,9 @@ def advise(
     kinds = _check_runners(runners)
     sweep = _check_workers(workers)
     repeats = _check_count(repeats, "repeats")
-    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+    ):
         raise AdviceError(f"timeout={timeout!r}: give a positive number of seconds, or None.")
     if memory_limit is not None and (
         isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
@@ -107,6 +108,10 @@ def advise(
         )
     if not list(getattr(pipeline, "nodes", ())):
         raise AdviceError("The pipeline has no nodes: there is nothing to advise on.")
+    if catalog is None:
+        from runadvisor.io import DataCatalog
+
+        catalog = DataCatalog()
 
     from runadvisor.runners.base import available_cores
 
@@ -148,33 +153,19 @@ def advise(
     path.append(_simulated_sentence(candidates, kinds, nodes))
 
     profiles: dict[str, Any] = {"facts": facts_profile}
-    measured = False
-    chosen = None
-    recheck = None
+    chosen, recheck = None, None
     if not predict_only:
         to_measure = _to_measure(candidates, eligible, excluded, tree_kind)
         tracker.report(1, 1 + repeats * len(to_measure), _facts_label(facts))
-        runs: dict[int, Runs] = {}
-        _measure_rounds(pipeline, catalog, to_measure, repeats, timeout, tracker, runs)
-        _record(candidates, runs, profiles)
-        measured = any(c.status == OK for c in eligible)
-        chosen = choose(eligible, measured=True)
-        rival = _close_rival(chosen, eligible, verdict)
-        if rival is not None:  # a close call against the tree: look again before deciding
-            extra = max(2, repeats)
-            tracker.total += 2 * extra
-            _measure_rounds(
-                pipeline, catalog, [chosen, rival], extra, timeout, tracker, runs, prune=False
-            )
-            _record([chosen, rival], runs, profiles)
-            recheck = (
-                f"{chosen.label} and the tree's {rival.label} were within 20% of each other, so "
-                f"both were measured {extra} more times before deciding"
-            )
-            chosen = choose(eligible, measured=True)
-        for c in candidates:
-            if c.status in (FAILED, CRASHED, TIMEOUT, UNPICKLABLE) and runs.get(id(c)):
-                warnings.append(_failure_warning(c, timeout))
+        chosen, recheck = _measure_and_choose(
+            pipeline, catalog, to_measure, eligible, verdict, repeats, timeout, tracker, profiles
+        )
+        warnings.extend(
+            _failure_warning(c, timeout)
+            for c in to_measure
+            if c.status in (FAILED, CRASHED, TIMEOUT, UNPICKLABLE)
+        )
+    measured = chosen is not None
     _speedups(candidates)
 
     if chosen is None:
@@ -189,7 +180,7 @@ def advise(
         if recheck:
             path.append(recheck)
         path.append(_measured_sentence(candidates, chosen, verdict))
-    max_workers, worker_note = _worker_count(chosen, eligible, facts, costs, nodes, limit, warnings)
+    max_workers, worker_note = _worker_count(chosen, candidates, facts, nodes, limit, warnings)
     if worker_note:
         path.append(worker_note)
     if chosen.kind == "parallel":
@@ -409,6 +400,38 @@ def _to_measure(
     return sorted(out, key=lambda c: (c.predicted, simplicity(c)))
 
 
+def _measure_and_choose(
+    pipeline: Any,
+    catalog: Any,
+    to_measure: list[Candidate],
+    eligible: list[Candidate],
+    verdict: tree.Verdict,
+    repeats: int,
+    timeout: float | None,
+    tracker: _Tracker,
+    profiles: dict[str, Any],
+) -> tuple[Candidate | None, str | None]:
+    """Measure ``to_measure``; return the measured choice among ``eligible`` and, if
+    the choice was measured again against the tree's pick, a sentence saying so."""
+    runs: dict[int, Runs] = {}
+    _measure_rounds(pipeline, catalog, to_measure, repeats, timeout, tracker, runs)
+    _record(to_measure, runs, profiles)
+    chosen = choose(eligible, measured=True)
+    rival = _close_rival(chosen, eligible, verdict)
+    if chosen is None or rival is None:
+        return chosen, None
+    # A close call against the tree: look again before deciding.
+    extra = max(2, repeats)
+    tracker.total += 2 * extra
+    _measure_rounds(pipeline, catalog, [chosen, rival], extra, timeout, tracker, runs, prune=False)
+    _record([chosen, rival], runs, profiles)
+    note = (
+        f"{chosen.label} and the tree's {rival.label} were within 20% of each other, so both "
+        f"were measured {extra} more times before deciding"
+    )
+    return choose(eligible, measured=True), note
+
+
 def _measure_rounds(
     pipeline: Any,
     catalog: Any,
@@ -577,9 +600,8 @@ def _measured_sentence(
 
 def _worker_count(
     chosen: Candidate,
-    eligible: list[Candidate],
+    candidates: list[Candidate],
     facts: PipelineFacts,
-    costs: MachineCosts,
     nodes: list[NodeCost],
     limit: int,
     warnings: list[str],
@@ -588,18 +610,24 @@ def _worker_count(
     if chosen.kind == "sequential":
         return 1, None
     workers = chosen.workers
-    same = sorted((c for c in eligible if c.kind == chosen.kind), key=lambda c: c.workers)
-    more = [c for c in same if c.workers > workers and c.time is not None]
+    more = sorted(
+        (c for c in candidates if c.kind == chosen.kind and c.workers > workers),
+        key=lambda c: c.workers,
+    )
     wide = width(nodes)
     if more:
         nxt = more[0]
-        how = "measured" if nxt.status == OK else "predicted"
         if nxt.status not in (OK, PREDICTED, SKIPPED) or "memory" in (nxt.reason or ""):
             note = f"max_workers={workers}: {nxt.label} was left out ({nxt.reason})"
+        elif nxt.status == OK and chosen.status == OK:
+            note = (
+                f"max_workers={workers}: more workers did not help beyond noise ({nxt.label} "
+                f"measured {_s(nxt.median)} against {_s(chosen.median)})"
+            )
         else:
             note = (
-                f"max_workers={workers}: more workers stopped helping ({nxt.label} {how} "
-                f"{_s(nxt.time)} against {_s(chosen.time)})"
+                f"max_workers={workers}: more workers do not help ({nxt.label} predicted "
+                f"{_s(nxt.predicted)} against {_s(chosen.predicted)})"
             )
     elif chosen.kind == "parallel" and workers >= facts.cores:
         note = (
