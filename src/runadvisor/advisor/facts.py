@@ -225,13 +225,21 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     return {
         "profile": profile.to_dict(),
         "order": [node.name for node in pipeline.nodes],
-        "widest_level": max((len(group) for group in pipeline.grouped_nodes), default=0),
+        "widest_level": _groups_width(pipeline),
         "travels": travels,
         "sizes": sizes,
         "unpicklable": unpicklable,
         "start_method": method,
         "cpu_wait": checker.cpu_wait,
     }
+
+
+def _groups_width(pipeline: Any) -> int | None:
+    """Most nodes in one of the pipeline's levels (None: it has no ``grouped_nodes``)."""
+    groups = getattr(pipeline, "grouped_nodes", None)
+    if groups is None:
+        return None
+    return max((len(group) for group in groups), default=0)
 
 
 def _pickles(value: Any) -> bool:
