@@ -63,3 +63,18 @@ def test_candidate_labels_and_speedup_fields():
     assert c.median == pytest.approx(0.2) and c.spread == pytest.approx(0.2)
     assert Candidate("SequentialRunner", 1).label == "SequentialRunner"
     assert Candidate.from_dict(c.to_dict()) == c
+
+
+def test_summary_when_noise_hides_the_predicted_gain():
+    from runadvisor.advisor import PipelineFacts, Recommendation
+
+    seq = measured("SequentialRunner", 1, [0.50, 0.55], 0.53)
+    par = measured("ParallelRunner", 2, [0.52, 0.56], 0.28)
+    par.speedup = seq.median / par.median
+    facts = PipelineFacts(4, 0.53, 0.14, 3.9, 4, 0.9, 0.0, 0.98, 0, None)
+    rec = Recommendation("ParallelRunner", 2, par.speedup, "medium", [], [], facts, [seq, par])
+    assert choose([seq, par], measured=True) is par
+    assert str(rec).startswith(
+        "Use ParallelRunner(max_workers=2): predicted 1.9x faster than sequential "
+        "(0.28 s vs 0.53 s); measured 0.54 s vs 0.53 s, too noisy here to tell them apart."
+    )

@@ -33,6 +33,7 @@ SCHEMA_VERSION = 1
 TIE_SHARE = 0.05
 TIE_SHARE_PREDICTED = 0.10  # predictions are rougher than measurements
 TIE_SECONDS = 0.002
+NOISE_SPEEDUP = 1.05  # a measured speedup under this is no speedup
 PREDICTED_GAP = 1.25  # tied measurements, but predictions this far apart: noise, not a tie
 SIMPLICITY = {"SequentialRunner": 0, "ThreadRunner": 1, "ParallelRunner": 2}
 
@@ -251,6 +252,18 @@ class Recommendation:
                 f"{rival.label}{rival_how} {_s(rival.time)})."
             )
         speedup = self.speedup if self.speedup is not None else base.time / chosen.time
+        if (
+            speedup < NOISE_SPEEDUP
+            and not self.predict_only
+            and chosen.predicted
+            and base.predicted
+        ):
+            # Measured no faster: only noise kept the prediction's pick (see ``choose``).
+            return (
+                f"Use {call}: predicted {base.predicted / chosen.predicted:.1f}x faster than "
+                f"sequential ({_s(chosen.predicted)} vs {_s(base.predicted)}); measured "
+                f"{_s(chosen.time)} vs {_s(base.time)}, too noisy here to tell them apart."
+            )
         return (
             f"Use {call}: {speedup:.1f}x faster than sequential ({how} {_s(chosen.time)} "
             f"vs {_s(base.time)})."
