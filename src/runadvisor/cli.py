@@ -982,8 +982,7 @@ def _print_advice(recommendation: Any, paths: dict[str, Path]) -> None:
     console.print(_candidate_table(recommendation))
     for line in _problems(recommendation):
         _say(console, Text("  ! ", style="yellow"), line)
-    workers = recommendation.max_workers
-    runner = recommendation.runner + (f"(max_workers={workers})" if workers else "()")
+    runner = recommendation.runner_call
     speedup = recommendation.speedup
     gain = f", {speedup:.2f}x the sequential speed" if speedup else ""
     basis = "predicted" if recommendation.predict_only else "measured"

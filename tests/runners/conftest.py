@@ -21,14 +21,16 @@ def runner(request):
 @pytest.fixture(autouse=True)
 def no_leaks():
     """Every test must leave no worker process and no shared-memory segment behind."""
-    before = set(glob.glob("/dev/shm/runadvisor-*"))
+    # Segment names start with the pid of the process that ran the pipeline, so
+    # only this test process's segments count (other suites may run beside it).
+    mine = f"/dev/shm/runadvisor-{os.getpid()}-*"
+    before = set(glob.glob(mine))
     yield
     children = psutil.Process().children(recursive=True)
     alive = [c for c in children if _is_worker(c)]
     assert not alive, f"worker processes left running: {alive}"
-    leaked = set(glob.glob("/dev/shm/runadvisor-*")) - before
+    leaked = set(glob.glob(mine)) - before
     assert not leaked, f"shared-memory segments left: {leaked}"
-    assert os.getpid()
 
 
 def _is_worker(process):

@@ -223,12 +223,15 @@ class Recommendation:
             lines.append(f"Warning: {warning}")
         return "\n".join(lines)
 
+    @property
+    def runner_call(self) -> str:
+        """The runner as code to paste: ``SequentialRunner()`` or ``X(max_workers=N)``."""
+        if self.runner == "SequentialRunner":
+            return "SequentialRunner()"
+        return f"{self.runner}(max_workers={self.max_workers})"
+
     def _headline(self) -> str:
-        call = (
-            "SequentialRunner()"
-            if self.runner == "SequentialRunner"
-            else f"{self.runner}(max_workers={self.max_workers})"
-        )
+        call = self.runner_call
         chosen, base = self.chosen, self.baseline
         how = "predicted" if self.predict_only else "measured"
         if chosen is None or base is None or chosen.time is None or base.time is None:

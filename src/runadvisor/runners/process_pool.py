@@ -254,13 +254,16 @@ class ProcessExecutor:
             return Completion(node, event, error)
         try:
             for name, payload in out.items():
-                value = transfer.loads(payload)
                 dataset = self._catalog[name]
                 put = getattr(dataset, "_put", None)
-                if put is not None:
-                    put(value)  # a fresh object from the worker: no need to copy again
-                else:
-                    dataset.save(value)
+                if put is None:
+                    dataset.save(transfer.loads(payload))
+                    continue
+                # A fresh object from the worker: store it without copying, and keep
+                # its payload (segment included) to send on to the nodes that read it.
+                payload.receiver_unlinks = False
+                self._shipped[name] = payload
+                put(transfer.loads(payload))
         except Exception as exc:
             for payload in out.values():
                 transfer.discard(payload)

@@ -55,6 +55,33 @@ class Payload:
         return len(self.header) + extra
 
 
+def _bytes_from_buffer(buffer: Any) -> bytes:
+    return bytes(buffer)
+
+
+class _LargeBytes:
+    """Wraps a large top-level ``bytes`` so its content travels out of band.
+
+    pickle never consults ``reducer_override`` for ``bytes`` and always copies
+    them into the stream; a payload that is one big ``bytes`` (compressed data,
+    file contents) is common enough to deserve the shared-memory path.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce_ex__(self, protocol: int) -> Any:
+        return _bytes_from_buffer, (pickle.PickleBuffer(self.data),)
+
+
+def _pickle(value: Any, buffer_callback: Any) -> bytes:
+    if type(value) is bytes and len(value) >= OUT_OF_BAND_MIN_BYTES:
+        value = _LargeBytes(value)
+    return cloudpickle.dumps(value, protocol=5, buffer_callback=buffer_callback)
+
+
 def dumps(value: Any, prefix: str | None, *, receiver_unlinks: bool = True) -> Payload:
     """Pickle ``value``; buffers of at least 64 KiB in all go to a segment named ``prefix...``.
 
@@ -63,7 +90,7 @@ def dumps(value: Any, prefix: str | None, *, receiver_unlinks: bool = True) -> P
     ``discard`` itself.
     """
     raw: list[pickle.PickleBuffer] = []
-    header = cloudpickle.dumps(value, protocol=5, buffer_callback=raw.append)
+    header = _pickle(value, raw.append)
     if not raw:
         return Payload(header)
     views = [buffer.raw() for buffer in raw]
