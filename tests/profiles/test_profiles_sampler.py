@@ -63,7 +63,10 @@ def test_child_processes_are_included():
     child.start()
     try:
         assert ready.wait(20)
-        time.sleep(0.15)  # let the sampler re-list the tree and read the child
+        # let the sampler re-list the tree (every 50 ms) and read the child a few times
+        deadline = time.perf_counter() + 5
+        while len(sampler.series(child.pid)[0]) < 3 and time.perf_counter() < deadline:
+            time.sleep(0.02)
     finally:
         done.set()
         child.join(10)

@@ -32,9 +32,11 @@ with no registered thread on the CPU (the GIL was held by the scheduler or the
 profiler's sampler) is counted as unattributed.
 
 The monitor parks on a condition once no node has run for ``IDLE_AFTER``
-seconds, so it costs nothing between runs; while nodes run it costs one short wake-up per interval
-(< 1% of a core for GIL-free work, one forced GIL switch per ~7 ms for
-Python-bound work; no measurable slowdown of a pure-Python loop).
+seconds, so it costs nothing between runs. While nodes run it sleeps 2 ms at
+first and longer as the busy period ages (``age / 20``, up to 10 ms): a short
+node still gets several cycles, a long one ~100 wake-ups a second instead of
+500 (each wake-up preempts a worker when every core is busy), and a
+Python-bound node is forced to hand the GIL over once per cycle.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from typing import Any
 from runadvisor.profiles._procfs import make_reader, open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
+DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 20)
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
 
 _perf_counter = time.perf_counter
@@ -109,7 +112,7 @@ class _Slot:
 
     __slots__ = ("busy", "clock", "held", "mark", "sched_fd")
 
-    def __init__(self, now: float, sched_fd: int | None) -> None:
+    def __init__(self, now: float, sched_fd: int | None, busy: float | None = None) -> None:
         self.clock: int | None = None
         self.sched_fd = sched_fd
         self.held = 0.0
@@ -119,7 +122,9 @@ class _Slot:
                 self.clock = _cpu_clock_of(threading.get_ident())
             except (OSError, AttributeError):  # pragma: no cover - platform without it
                 self.clock = None
-        self.busy = self.read_busy(thread_reader()) or 0.0
+        if busy is None or sched_fd is None:
+            busy = self.read_busy(thread_reader())
+        self.busy = busy or 0.0
 
     def read_busy(self, pread: Any) -> float | None:
         """Seconds this thread has run or waited for a CPU so far; None if unknown here."""
@@ -138,8 +143,16 @@ class _Slot:
 class GilMonitor:
     """The per-process wake-up-lag monitor; use :func:`get_monitor`, not this directly."""
 
-    def __init__(self, interval: float = DEFAULT_INTERVAL, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        threshold: float | None = None,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+    ) -> None:
         self.interval = interval
+        self.max_interval = max(interval, max_interval)
+        self._sleep = interval  # the current cycle's sleep
+        self._busy_since = _perf_counter()  # when the slots last went from none to some
         self.threshold = default_threshold() if threshold is None else threshold
         self._cond = threading.Condition(threading.Lock())
         self._slots: dict[int, _Slot] = {}
@@ -155,14 +168,17 @@ class GilMonitor:
         self.late = 0
         self.unattributed = 0.0
 
-    def register(self, sched_fd: int | None = None) -> _Slot:
+    def register(self, sched_fd: int | None = None, busy: float | None = None) -> _Slot:
         """Start measuring the calling thread (call in the thread that runs the node).
 
-        ``sched_fd``: the thread's open ``/proc/.../schedstat``, if the caller has one.
+        ``sched_fd``: the thread's open ``/proc/.../schedstat``, if the caller has
+        one; ``busy``: what the caller just read from it (CPU + run-queue seconds).
         """
         now = _perf_counter()
-        slot = _Slot(now, sched_fd)
+        slot = _Slot(now, sched_fd, busy)
         with self._cond:
+            if not self._slots:
+                self._busy_since = now
             if self._idle:
                 # The monitor is parked: its next cycle starts now.
                 self._idle = False
@@ -190,7 +206,7 @@ class GilMonitor:
             self._last_active = now
             last = self._last_wake
             sched = self._sched
-            overdue = now - last > self.interval + self.threshold
+            overdue = now - last > self._sleep + self.threshold
             if overdue and not (sched is not None and sched.runnable()):
                 # Overdue and not waiting for a CPU: it waits for the GIL we hold.
                 slot.held += self._pending_share(slot, now - max(last, slot.mark))
@@ -227,16 +243,22 @@ class GilMonitor:
                     while self._idle:
                         self._cond.wait()
                 start = self._last_wake
-            sleep(self.interval)
+                # Short cycles while nodes are young, longer ones for long nodes:
+                # each wake-up preempts a worker when every core is busy.
+                nap = (start - self._busy_since) / 20
+                nap = self._sleep = min(self.max_interval, max(self.interval, nap))
+            sleep(nap)
             now = _perf_counter()
             delay = sched.run_delay()
             with self._cond:
-                self._wake(start, now, delay - self._run_delay)
+                self._wake(start, now, delay - self._run_delay, nap)
                 self._run_delay = delay
                 self._last_wake = now
 
-    def _wake(self, start: float, now: float, os_delay: float = 0.0) -> None:
-        """Account one cycle ``[start, now]`` in which the monitor waited ``os_delay`` for a CPU.
+    def _wake(
+        self, start: float, now: float, os_delay: float = 0.0, nap: float | None = None
+    ) -> None:
+        """Account one cycle ``[start, now]`` (a sleep of ``nap``) with ``os_delay`` of CPU wait.
 
         The cycle is GIL-held when it ran late by more than the threshold beyond
         what the OS scheduler explains. Its whole length is then shared among
@@ -246,7 +268,8 @@ class GilMonitor:
         slots = self._slots
         if not slots:
             return
-        late = now - start - os_delay > self.interval + self.threshold
+        nap = self.interval if nap is None else nap
+        late = now - start - os_delay > nap + self.threshold
         used: list[tuple[_Slot, float | None]] = []
         total = 0.0
         pread = self._pread
@@ -302,6 +325,7 @@ def monitor_stats() -> dict[str, Any]:
         return {}
     return {
         "interval": monitor.interval,
+        "max_interval": monitor.max_interval,
         "threshold": monitor.threshold,
         "wakeups": monitor.wakeups,
         "late": monitor.late,

@@ -33,6 +33,7 @@ import pickle
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from runadvisor.profiles import gil as _gil
@@ -61,6 +62,10 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _perf_counter = time.perf_counter
 
 
+def _os_read(fd: int) -> bytes:
+    return os.pread(fd, 8192, 0)
+
+
 class _ProcessState:
     """Per-process bookkeeping: open /proc files and the nodes in flight here."""
 
@@ -73,11 +78,11 @@ class _ProcessState:
         self.clear_refs = _open("/proc/self/clear_refs", os.O_WRONLY)
         self._psutil: Any = None
 
-    def rss(self) -> int | None:
+    def rss(self, read: Callable[[int], bytes] = _os_read) -> int | None:
         """Resident set size in bytes."""
         if self.statm is not None:
             try:
-                return int(thread_reader()(self.statm).split()[1]) * _PAGE
+                return int(read(self.statm).split()[1]) * _PAGE
             except (OSError, ValueError, IndexError):
                 pass
         try:
@@ -107,12 +112,14 @@ class _ProcessState:
             return None
         return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    def peak_and_rss(self) -> tuple[int | None, int | None]:
+    def peak_and_rss(
+        self, read: Callable[[int], bytes] = _os_read
+    ) -> tuple[int | None, int | None]:
         """(VmHWM, VmRSS) in bytes from /proc/self/status."""
         if self.status is None:
             return None, self.rss()
         try:
-            text = thread_reader()(self.status)
+            text = read(self.status)
             return _kb_field(text, b"VmHWM:"), _kb_field(text, b"VmRSS:")
         except (OSError, ValueError):
             return None, self.rss()
@@ -162,12 +169,15 @@ def sched_fd() -> int | None:
     return sched.fd
 
 
-def run_delay(fd: int | None) -> float | None:
-    """Seconds the thread of schedstat ``fd`` has waited for a CPU so far, or None."""
+def read_sched(
+    fd: int | None, read: Callable[[int], bytes] = _os_read
+) -> tuple[float, float] | None:
+    """(CPU seconds, seconds waited for a CPU) so far of the thread of schedstat ``fd``."""
     if fd is None:
         return None
     try:
-        return int(thread_reader()(fd).split()[1]) / 1e9
+        fields = read(fd).split()
+        return int(fields[0]) / 1e9, int(fields[1]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
 
@@ -272,8 +282,12 @@ class TaskProbe:
                 state.starts += 1
                 alone = state.inflight == 1
                 starts = state.starts
+            # Alone in this process, plain os.pread is cheapest; with other nodes
+            # running here, read without releasing the GIL (getting it back from
+            # a Python-bound neighbour can take a whole switch interval).
+            read = _os_read if alone else thread_reader()
             peak_reset = alone and self.reset_peak and state.reset_peak()
-            rss = state.rss()
+            rss = state.rss(read)
             # How to read the peak at after(): 1 = getrusage (cheap), 2 = /proc status.
             peak_mode = 0
             if peak_reset:
@@ -282,12 +296,14 @@ class TaskProbe:
                 if maxrss is not None and rss is not None and maxrss - rss <= _MAXRSS_SLACK:
                     peak_mode = 1
             fd = sched_fd()
-            delay = run_delay(fd)
+            sched = read_sched(fd, read)
+            delay = None if sched is None else sched[1]
             # Register with the GIL monitor last and unregister first: the reads
-            # around it release the GIL, which would wake the monitor mid-measure.
+            # around it may release the GIL, which would wake the monitor mid-measure.
             slot = None
             if self.gil and _gil_enabled():
-                slot = _gil.get_monitor(self.gil_interval, self.gil_threshold).register(fd)
+                monitor = _gil.get_monitor(self.gil_interval, self.gil_threshold)
+                slot = monitor.register(fd, None if sched is None else sched[0] + sched[1])
             return (state, starts, peak_mode, rss, slot, fd, delay, _perf_counter())
         except Exception as exc:  # a probe must never break a run
             return exc
@@ -305,22 +321,21 @@ class TaskProbe:
                 extras[GIL_HELD] = min(held, now - t_start)
             elif self.gil:
                 extras[GIL_HELD] = 0.0  # no GIL in this interpreter: nothing to hold
-            if delay_start is not None:
-                delay = run_delay(fd)
-                if delay is not None:
-                    extras[CPU_WAIT] = max(0.0, delay - delay_start)
             with proc.lock:
                 proc.inflight -= 1
                 alone = peak_mode and proc.starts == starts
-            if alone and peak_mode == 1:
-                extras[PEAK_RSS] = proc.maxrss()
-                rss_end = proc.rss()
-            elif alone:
-                extras[PEAK_RSS], rss_end = proc.peak_and_rss()
-            else:
-                rss_end = proc.rss()
+                read = _os_read if proc.inflight == 0 else thread_reader()
+            if delay_start is not None:
+                sched = read_sched(fd, read)
+                if sched is not None:
+                    extras[CPU_WAIT] = max(0.0, sched[1] - delay_start)
             extras[RSS_START] = rss_start
-            extras[RSS_END] = rss_end
+            if alone and peak_mode == 1:
+                extras[PEAK_RSS] = proc.maxrss()  # the peak is what matters: skip RSS at end
+            elif alone:
+                extras[PEAK_RSS], extras[RSS_END] = proc.peak_and_rss(read)
+            else:
+                extras[RSS_END] = proc.rss(read)
             if self.measure_output_bytes and outputs is not None:
                 extras[OUT_BYTES] = {name: pickled_size(value) for name, value in outputs.items()}
         except Exception as exc:  # a probe must never break a run
