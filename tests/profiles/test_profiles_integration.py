@@ -128,6 +128,7 @@ def test_profile_survives_json(profiled, tmp_path):
     assert len(profile.to_frame()) == 4
 
 
+@pytest.mark.filterwarnings("ignore:There are .* to resume from:RuntimeWarning")
 @pytest.mark.parametrize("name", sorted(RUNNERS))
 def test_failed_run_still_profiled(name):
     pipe = pipeline(

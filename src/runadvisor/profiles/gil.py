@@ -33,7 +33,7 @@ profiler's sampler) is counted as unattributed.
 
 The monitor parks on a condition once no node has run for ``IDLE_AFTER``
 seconds, so it costs nothing between runs. While nodes run it sleeps 2 ms at
-first and longer as the busy period ages (``age / 20``, up to 10 ms): a short
+first and longer as the busy period ages (``age / 10``, up to 10 ms): a short
 node still gets several cycles, a long one ~100 wake-ups a second instead of
 500 (each wake-up preempts a worker when every core is busy), and a
 Python-bound node is forced to hand the GIL over once per cycle.
@@ -50,7 +50,7 @@ from typing import Any
 from runadvisor.profiles._procfs import make_reader, open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
-DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 20)
+DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 10)
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
 
 _perf_counter = time.perf_counter
@@ -245,7 +245,7 @@ class GilMonitor:
                 start = self._last_wake
                 # Short cycles while nodes are young, longer ones for long nodes:
                 # each wake-up preempts a worker when every core is busy.
-                nap = (start - self._busy_since) / 20
+                nap = (start - self._busy_since) / 10
                 nap = self._sleep = min(self.max_interval, max(self.interval, nap))
             sleep(nap)
             now = _perf_counter()

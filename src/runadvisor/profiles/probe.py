@@ -275,6 +275,7 @@ class TaskProbe:
 
     def before(self) -> Any:
         """Mark the node's start in this process: count it in flight, reset peak, note RSS."""
+        counted = None
         try:
             state = _process_state()
             with state.lock:
@@ -282,6 +283,7 @@ class TaskProbe:
                 state.starts += 1
                 alone = state.inflight == 1
                 starts = state.starts
+            counted = state
             # Alone in this process, plain os.pread is cheapest; with other nodes
             # running here, read without releasing the GIL (getting it back from
             # a Python-bound neighbour can take a whole switch interval).
@@ -306,6 +308,9 @@ class TaskProbe:
                 slot = monitor.register(fd, None if sched is None else sched[0] + sched[1])
             return (state, starts, peak_mode, rss, slot, fd, delay, _perf_counter())
         except Exception as exc:  # a probe must never break a run
+            if counted is not None:  # after() will not undo the count: do it here
+                with counted.lock:
+                    counted.inflight -= 1
             return exc
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:

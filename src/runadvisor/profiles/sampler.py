@@ -36,7 +36,7 @@ GROWTH = 0.04  # interval = age * GROWTH, clamped to [interval, max_interval]
 DEFAULT_MAX_INTERVAL = 0.1
 _USS_BUDGET = 100  # read USS at most every 100x what one USS pass costs
 _USS_MIN_GAP = 0.5
-_USS_FIRST = 0.05  # not at the very start: a run's baseline USS is of little use
+_USS_FIRST = 0.2  # not at the start: a run's baseline USS says little, and it costs ~1 ms
 
 _perf_counter = time.perf_counter
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
