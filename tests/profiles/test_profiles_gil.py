@@ -68,7 +68,9 @@ def test_concurrent_threads_get_their_own_share():
         t.start()
     for t in threads:
         t.join()
-    assert gil_share(events["loop"]) > 0.7
+    # ~1.0 and 0.0 on an idle machine; the loop's share drops when other jobs
+    # take the cores (cycles where nobody ran count for no one)
+    assert gil_share(events["loop"]) > 0.5
     assert gil_share(events["sleep"]) < 0.05
     assert events["sleep"].cpu < 0.05  # thread CPU is not polluted by the loop
 
