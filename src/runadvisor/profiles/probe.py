@@ -7,13 +7,14 @@ as ``NodeEvent.extras``. The probe is a small picklable object; its per-process
 state (open /proc files, the GIL monitor, the count of nodes in flight) lives
 in module globals that are rebuilt after a fork.
 
-Memory: RSS at ``before``/``after`` (from ``/proc/self/statm``, ~1 us). When
+Memory: RSS at ``before`` (from ``/proc/self/statm``, ~1 us). When
 the node is the only one running in its process for its whole span
 (sequential runs, process workers) the kernel's peak RSS (``VmHWM``) is reset
 at ``before`` (``/proc/self/clear_refs``, ~0.5 us) and read at ``after``, which
 gives the exact peak however briefly it lasted. That reset also resets the
 process's ``ru_maxrss``; pass ``reset_peak=False`` to the profiler to avoid it.
-With concurrent nodes in one process the parent's sampler supplies the peak.
+With concurrent nodes in one process the probe reads RSS at ``after`` too and
+the parent's sampler supplies the peak.
 
 The peak is read with ``getrusage`` (~1 us) when its mark was reset along with
 VmHWM, else from ``/proc/self/status`` (~8 us).
@@ -22,7 +23,10 @@ CPU wait: the node thread's run-queue wait (``/proc/.../schedstat``), i.e. how
 long it was ready to run but had no CPU: the part of ``noncpu`` that comes from
 an oversubscribed machine rather than I/O, sleep or the GIL.
 
-Cost: ~12 us per node (before + after, GIL monitor included), plus pickling
+/proc is read with plain ``os.pread`` while the node is alone in its process
+and without releasing the GIL (ctypes) while other nodes run beside it.
+
+Cost: ~10 us per node (before + after, GIL monitor included), plus pickling
 when output sizes are asked for.
 """
 

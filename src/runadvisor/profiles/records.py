@@ -56,8 +56,9 @@ class NodeRecord:
     """One node's run, measured where it ran.
 
     Times are seconds relative to the run's start. ``cpu`` is the CPU time of
-    the thread that ran the node; ``gil_held`` the estimated seconds it held
-    the GIL (None when not measured); ``cpu_wait`` the seconds its thread was
+    the thread that ran the node; ``gil_held`` the estimated wall-clock seconds
+    it held the GIL, time the OS kept it off the CPU while holding included
+    (None when not measured; see profiles/gil.py); ``cpu_wait`` the seconds its thread was
     ready to run but had no CPU (Linux; the share of ``noncpu`` due to an
     oversubscribed machine). ``peak_rss`` is the peak resident memory
     of the process that ran it during its span, ``peak_rss_delta`` the rise
