@@ -8,16 +8,16 @@ import pytest
 from matplotlib.figure import Figure
 
 from runadvisor.reports import charts
-from runadvisor.reports.common import (
+from runadvisor.reports.common import slug
+from runadvisor.reports.markdown import md_escape
+from runadvisor.units import (
     fmt_bytes,
     fmt_percent,
     fmt_range,
     fmt_seconds,
     fmt_speedup,
     fmt_timestamp,
-    slug,
 )
-from runadvisor.reports.markdown import md_escape
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from runadvisor.reports import charts
-from runadvisor.reports.common import (
+from runadvisor.reports.common import runner_call, shorten, slug
+from runadvisor.units import (
     fmt_bytes,
     fmt_number,
     fmt_percent,
@@ -25,9 +26,6 @@ from runadvisor.reports.common import (
     fmt_seconds,
     fmt_speedup,
     fmt_timestamp,
-    runner_call,
-    shorten,
-    slug,
 )
 
 MAX_NODE_BARS = 30  # the per-node chart shows the longest nodes only
