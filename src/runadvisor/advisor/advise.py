@@ -53,6 +53,7 @@ from runadvisor.advisor.recommend import (
     tied,
 )
 from runadvisor.advisor.simulate import NodeCost, bounds, runner_kind, simulate, width
+from runadvisor.units import fmt_bytes, fmt_seconds_prose
 
 PRUNE_FACTOR = 1.5  # do not measure candidates predicted this much slower than the best
 RECHECK = 1.2  # measure again when the tree's pick is within 20% of the measured best
@@ -351,20 +352,20 @@ def _exclude(
         if c.workers * need > limit:
             c.status = SKIPPED
             c.reason = (
-                f"memory: {c.workers} workers x {_mb(need)} per node = {_mb(c.workers * need)}, "
-                f"over the {_mb(limit)} limit ({source})"
+                f"memory: {c.workers} workers x {fmt_bytes(need)} per node = "
+                f"{fmt_bytes(c.workers * need)}, over the {fmt_bytes(limit)} limit ({source})"
             )
             excluded.add(id(c))
             over.append(c.label)
     if over:
         warnings.append(
-            f"Memory: the largest node needs {_mb(need)}; {', '.join(over)} would need more "
-            f"than {_mb(limit)} ({source}) and were left out."
+            f"Memory: the largest node needs {fmt_bytes(need)}; {', '.join(over)} would need more "
+            f"than {fmt_bytes(limit)} ({source}) and were left out."
         )
     if need and need > limit:
         warnings.append(
-            f"Memory risk: the largest node alone needs {_mb(need)}, more than {_mb(limit)} "
-            f"({source})."
+            f"Memory risk: the largest node alone needs {fmt_bytes(need)}, more than "
+            f"{fmt_bytes(limit)} ({source})."
         )
     return excluded
 
@@ -395,7 +396,7 @@ def _to_measure(
             c.status = SKIPPED
             c.reason = (
                 f"predicted {c.predicted / best.predicted:.1f}x slower than {best.label} "
-                f"({_s(best.predicted)})"
+                f"({fmt_seconds_prose(best.predicted)})"
             )
     return sorted(out, key=lambda c: (c.predicted, simplicity(c)))
 
@@ -542,7 +543,7 @@ def _simulated_sentence(
             best[c.kind] = c
     ranked = sorted(best.values(), key=lambda c: c.predicted)
     listed = ", ".join(
-        f"{c.label} {_s(c.predicted)}"
+        f"{c.label} {fmt_seconds_prose(c.predicted)}"
         + (" (if its data pickled)" if c.status == UNPICKLABLE else "")
         for c in ranked
     )
@@ -550,7 +551,8 @@ def _simulated_sentence(
     lower, upper = bounds(nodes, top.workers)
     return (
         f"simulated from the profile: {listed} (greedy-schedule bounds for {top.workers} "
-        f"worker{'s' if top.workers > 1 else ''}: {_s(lower)} to {_s(upper)})"
+        f"worker{'s' if top.workers > 1 else ''}: {fmt_seconds_prose(lower)} to "
+        f"{fmt_seconds_prose(upper)})"
     )
 
 
@@ -565,7 +567,7 @@ def _measured_sentence(
         runs = f"median of {counts[0]} runs each"
     else:
         runs = f"median of {counts[0]} to {counts[-1]} runs each"
-    listed = ", ".join(f"{c.label} {_s(c.median)}" for c in ok[:5])
+    listed = ", ".join(f"{c.label} {fmt_seconds_prose(c.median)}" for c in ok[:5])
     parts = [f"measured ({runs}): {listed}"]
     fastest = ok[0]
     ties = tied(candidates)
@@ -573,9 +575,10 @@ def _measured_sentence(
     if noisy:
         parts.append(
             f"{', '.join(c.label for c in noisy)} measured within noise of {chosen.label}, "
-            f"but the simulation puts {chosen.label} well ahead ({_s(chosen.predicted)} "
-            f"against {_s(min(c.predicted for c in noisy))}): the measurements are too noisy "
-            "to overrule it"
+            f"but the simulation puts {chosen.label} well ahead "
+            f"({fmt_seconds_prose(chosen.predicted)} against "
+            f"{fmt_seconds_prose(min(c.predicted for c in noisy))}): the measurements are too "
+            "noisy to overrule it"
         )
     elif fastest is not chosen:
         parts.append(
@@ -592,8 +595,9 @@ def _measured_sentence(
         parts.append(f"so the tree's {rival.label} loses the tie -> {chosen.runner}")
     else:
         parts.append(
-            f"{chosen.label} {_s(chosen.median)} beat the tree's pick {rival.label} "
-            f"{_s(rival.median)}, so the measurement overrules the tree -> {chosen.runner}"
+            f"{chosen.label} {fmt_seconds_prose(chosen.median)} beat the tree's pick {rival.label} "
+            f"{fmt_seconds_prose(rival.median)}, so the measurement overrules the tree -> "
+            f"{chosen.runner}"
         )
     return "; ".join(parts)
 
@@ -622,12 +626,13 @@ def _worker_count(
         elif nxt.status == OK and chosen.status == OK:
             note = (
                 f"max_workers={workers}: more workers did not help beyond noise ({nxt.label} "
-                f"measured {_s(nxt.median)} against {_s(chosen.median)})"
+                f"measured {fmt_seconds_prose(nxt.median)} against "
+                f"{fmt_seconds_prose(chosen.median)})"
             )
         else:
             note = (
                 f"max_workers={workers}: more workers do not help ({nxt.label} predicted "
-                f"{_s(nxt.predicted)} against {_s(chosen.predicted)})"
+                f"{fmt_seconds_prose(nxt.predicted)} against {fmt_seconds_prose(chosen.predicted)})"
             )
     elif chosen.kind == "parallel" and workers >= facts.cores:
         note = (
@@ -642,10 +647,12 @@ def _worker_count(
     if need and workers * need > limit:
         capped = max(1, limit // need)
         warnings.append(
-            f"Memory: {workers} workers x {_mb(need)} per node would exceed {_mb(limit)}; "
-            f"capped at {capped}."
+            f"Memory: {workers} workers x {fmt_bytes(need)} per node would exceed "
+            f"{fmt_bytes(limit)}; capped at {capped}."
         )
-        note += f"; capped at {capped} so that {capped} x {_mb(need)} fits in {_mb(limit)}"
+        note += (
+            f"; capped at {capped} so that {capped} x {fmt_bytes(need)} fits in {fmt_bytes(limit)}"
+        )
         workers = capped
     return workers, note
 
@@ -715,16 +722,6 @@ class _Tracker:
 
     def step(self, label: str) -> None:
         self.report(self.done + 1, max(self.total, self.done + 1), label)
-
-
-def _s(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1e3:.1f} ms"
-
-
-def _mb(nbytes: float) -> str:
-    return f"{nbytes / 1e6:.0f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
 
 
 __all__: Sequence[str] = ["advise"]

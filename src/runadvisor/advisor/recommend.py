@@ -26,6 +26,7 @@ from typing import Any
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.measure import KIND_OF, OK, PREDICTED, RUNNER_NAMES, SKIPPED
+from runadvisor.units import fmt_seconds_prose
 
 SCHEMA = "runadvisor.advice"
 SCHEMA_VERSION = 1
@@ -243,7 +244,7 @@ class Recommendation:
                 if c is not base and c.time is not None and c.status in (OK, PREDICTED, SKIPPED)
             ]
             if not others:
-                return f"Use {call} ({how} {_s(base.time)})."
+                return f"Use {call} ({how} {fmt_seconds_prose(base.time)})."
             rival = min(others, key=lambda c: c.time)
             rival_how = (
                 ""
@@ -251,8 +252,8 @@ class Recommendation:
                 else (" measured" if rival.status == OK else " predicted")
             )
             return (
-                f"Use {call}: nothing beat it ({how} {_s(base.time)}; best alternative "
-                f"{rival.label}{rival_how} {_s(rival.time)})."
+                f"Use {call}: nothing beat it ({how} {fmt_seconds_prose(base.time)}; best "
+                f"alternative {rival.label}{rival_how} {fmt_seconds_prose(rival.time)})."
             )
         speedup = self.speedup if self.speedup is not None else base.time / chosen.time
         if (
@@ -264,12 +265,14 @@ class Recommendation:
             # Measured no faster: only noise kept the prediction's pick (see ``choose``).
             return (
                 f"Use {call}: predicted {base.predicted / chosen.predicted:.1f}x faster than "
-                f"sequential ({_s(chosen.predicted)} vs {_s(base.predicted)}); measured "
-                f"{_s(chosen.time)} vs {_s(base.time)}, too noisy here to tell them apart."
+                f"sequential ({fmt_seconds_prose(chosen.predicted)} vs "
+                f"{fmt_seconds_prose(base.predicted)}); measured "
+                f"{fmt_seconds_prose(chosen.time)} vs {fmt_seconds_prose(base.time)}, too noisy "
+                "here to tell them apart."
             )
         return (
-            f"Use {call}: {speedup:.1f}x faster than sequential ({how} {_s(chosen.time)} "
-            f"vs {_s(base.time)})."
+            f"Use {call}: {speedup:.1f}x faster than sequential ({how} "
+            f"{fmt_seconds_prose(chosen.time)} vs {fmt_seconds_prose(base.time)})."
         )
 
     # -- data -------------------------------------------------------------------------
@@ -403,10 +406,6 @@ class Recommendation:
 def runner_name(kind: str) -> str:
     """Class name of a runner kind."""
     return RUNNER_NAMES[kind]
-
-
-def _s(seconds: float) -> str:
-    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1e3:.1f} ms"
 
 
 def _json_default(value: Any) -> Any:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.simulate import NodeCost
+from runadvisor.units import fmt_bytes, fmt_milliseconds, fmt_seconds_prose
 
 PARALLELISM_MIN = 1.15
 TINY_FLOOR = 300e-6
@@ -76,8 +77,8 @@ def walk(
     # 1. parallelism worth having?
     where = f"across {facts.widest_level} nodes at the widest level"
     numbers = (
-        f"average parallelism {facts.parallelism:.1f} (total work {_s(facts.t1)} over a "
-        f"critical path of {_s(facts.t_inf)})"
+        f"average parallelism {facts.parallelism:.1f} (total work {fmt_seconds_prose(facts.t1)} "
+        f"over a critical path of {fmt_seconds_prose(facts.t_inf)})"
     )
     if facts.n_nodes <= 1 or facts.parallelism < PARALLELISM_MIN:
         what = "a single node" if facts.n_nodes <= 1 else "a chain"
@@ -88,18 +89,20 @@ def walk(
     tiny = max(TINY_FLOOR, TINY_HANDOFFS * costs.thread_handoff)
     mean = facts.mean_node_wall
     handoffs = (
-        f"a thread hand-off costs {_ms(costs.thread_handoff)}, a process round trip "
-        f"{_ms(costs.process_round_trip)}"
+        f"a thread hand-off costs {fmt_milliseconds(costs.thread_handoff)}, a process round trip "
+        f"{fmt_milliseconds(costs.process_round_trip)}"
     )
     if mean < tiny:
         return leaf(
             "SequentialRunner",
             "tiny",
-            f"{facts.n_nodes} nodes average {_ms(mean)} each, under the {_ms(tiny)} a node needs "
-            f"to pay for handing it to a worker ({handoffs}): tiny nodes run fastest sequentially",
+            f"{facts.n_nodes} nodes average {fmt_milliseconds(mean)} each, under the "
+            f"{fmt_milliseconds(tiny)} a node needs to pay for handing it to a worker "
+            f"({handoffs}): tiny nodes run fastest sequentially",
         )
     path.append(
-        f"nodes average {_ms(mean)} each, well above what handing them out costs ({handoffs})"
+        f"nodes average {fmt_milliseconds(mean)} each, well above what handing them out costs "
+        f"({handoffs})"
     )
 
     # 3. waiting or computing?
@@ -167,15 +170,15 @@ def walk(
     workers = max(1, min(facts.cores, facts.widest_level))
     gain = facts.t1 - max(facts.t1 / workers, facts.t_inf)
     moving = (
-        f"moving {_mb(facts.bytes_moved)} to and from worker processes would cost about "
-        f"{_s(transfer)}"
+        f"moving {fmt_bytes(facts.bytes_moved)} to and from worker processes would cost about "
+        f"{fmt_seconds_prose(transfer)}"
     )
     if transfer >= gain:
         return leaf(
             fallback,
             "payloads",
-            f"{moving}, more than the at most {_s(gain)} that {workers} processes can save: "
-            f"payloads too big for processes, and {why_not}",
+            f"{moving}, more than the at most {fmt_seconds_prose(gain)} that {workers} processes "
+            f"can save: payloads too big for processes, and {why_not}",
         )
     best_other = min(
         (predicted[k] for k in ("sequential", "thread") if k in predicted), default=None
@@ -185,13 +188,14 @@ def walk(
             fallback,
             "overheads",
             f"{moving}, but with pool start-up and round trips processes are predicted at "
-            f"{_s(predicted['parallel'])} against {_s(best_other)} without them, and {why_not}",
+            f"{fmt_seconds_prose(predicted['parallel'])} against {fmt_seconds_prose(best_other)} "
+            f"without them, and {why_not}",
         )
     return leaf(
         "ParallelRunner",
         "processes",
-        f"{moving}, less than the up to {_s(gain)} that {workers} processes can save, and the "
-        "data pickles: processes run the CPU work in parallel",
+        f"{moving}, less than the up to {fmt_seconds_prose(gain)} that {workers} processes can "
+        "save, and the data pickles: processes run the CPU work in parallel",
     )
 
 
@@ -200,38 +204,12 @@ def _without_processes(predicted: Mapping[str, float]) -> tuple[str, str]:
     seq, thread = predicted.get("sequential"), predicted.get("thread")
     if seq is not None and thread is not None and thread < THREADS_HELP * seq:
         return "ThreadRunner", (
-            f"threads are still predicted to help ({_s(thread)} against {_s(seq)} sequential)"
+            f"threads are still predicted to help ({fmt_seconds_prose(thread)} against "
+            f"{fmt_seconds_prose(seq)} sequential)"
         )
     if seq is not None and thread is not None:
         return "SequentialRunner", (
-            f"threads do not help GIL-holding work (predicted {_s(thread)} against {_s(seq)} "
-            "sequential)"
+            f"threads do not help GIL-holding work (predicted {fmt_seconds_prose(thread)} against "
+            f"{fmt_seconds_prose(seq)} sequential)"
         )
     return "SequentialRunner", "threads do not help GIL-holding work"
-
-
-def _s(seconds: float) -> str:
-    """Seconds, with precision that suits the size."""
-    if seconds >= 10:
-        return f"{seconds:.0f} s"
-    if seconds >= 0.1:
-        return f"{seconds:.2f} s"
-    return _ms(seconds)
-
-
-def _ms(seconds: float) -> str:
-    if seconds >= 0.1:
-        return f"{seconds * 1e3:.0f} ms"
-    if seconds >= 0.001:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e3:.3f} ms"
-
-
-def _mb(nbytes: float) -> str:
-    if nbytes >= 1e9:
-        return f"{nbytes / 1e9:.1f} GB"
-    if nbytes >= 1e6:
-        return f"{nbytes / 1e6:.0f} MB"
-    if nbytes >= 1e3:
-        return f"{nbytes / 1e3:.0f} kB"
-    return f"{int(nbytes)} bytes"
