@@ -115,7 +115,7 @@ def test_run_facts_and_dag(profiled):
     assert profile.node("sleep").tags == ["io"]
     assert profile.node("alloc").inputs == ["slept", "looped"]
     assert profile.wall >= max(r.end for r in profile.nodes)
-    assert len(profile.samples) >= 20
+    assert len(profile.samples) >= 8  # sparser while a node holds the GIL or cores are busy
     if name == "parallel":
         assert max(profile.samples.n_processes) >= 2  # the workers were sampled
         assert profile.machine.start_method == RUNNERS[name]().mp_context

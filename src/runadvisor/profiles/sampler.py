@@ -9,6 +9,11 @@ milliseconds, so short runs get a dense series, and grows with the run's age
 samples in the first second, 10 a second after 2.5 s. Each wake-up of a thread
 costs the workers a preemption when every core is busy (measured: 4 ms fixed
 cost +7% on an 8-node CPU fan-out on 2 cores, against +2-4% at this rate).
+While the sampler's own wake-ups come late (more than 2 ms: a node in this
+process runs Python and holds the GIL, or every core is busy) it samples at
+most every 50 ms: each sample would otherwise force a GIL hand-off on the node
+(and let the GIL monitor wake on time in a window the sampler opened, so that
+a Python-bound node read 0.75-0.9 GIL-held instead of ~1.0).
 Descendants are re-listed every ``10 * interval`` (at least 50 ms): from
 ``/proc/<pid>/task/*/children`` on Linux (tens of microseconds), else through
 psutil.
@@ -33,6 +38,8 @@ from runadvisor.profiles._procfs import make_reader, open_ro
 
 DEFAULT_INTERVAL = 0.005
 GROWTH = 0.04  # interval = age * GROWTH, clamped to [interval, max_interval]
+CONTENDED_INTERVAL = 0.05  # at least this while our wake-ups come late
+_CONTENDED_LAG = 0.002
 DEFAULT_MAX_INTERVAL = 0.1
 _USS_BUDGET = 100  # read USS at most every 100x what one USS pass costs
 _USS_MIN_GAP = 0.5
@@ -191,12 +198,22 @@ class TreeSampler:
         return self.samples
 
     def _run(self) -> None:
-        while not self._stop.wait(self._current):
+        while True:
+            asleep = _perf_counter()
+            if self._stop.wait(self._current):
+                break
+            woke = _perf_counter()
+            late = woke - asleep - self._current
             self._sample()
             # ~25 samples per doubling of the run's age: 5 ms for the first
             # 0.125 s, 20 ms at 0.5 s, 100 ms from 2.5 s on.
-            age = _perf_counter() - self.t0
-            self._current = min(self.max_interval, max(self.interval, age * GROWTH))
+            interval = min(self.max_interval, max(self.interval, (woke - self.t0) * GROWTH))
+            if late > _CONTENDED_LAG:
+                # We waited for the GIL (a node runs Python here) or for a CPU
+                # (every core busy): each sample would cost the node a hand-off
+                # or a preemption, and the GIL monitor's view a forced switch.
+                interval = max(interval, CONTENDED_INTERVAL)
+            self._current = interval
 
     # sampling --------------------------------------------------------------
     def _sample(self) -> None:
