@@ -635,7 +635,10 @@ def main(argv: list[str] | None = None) -> int:
     libs: dict[str, W.Lib | None] = {"runadvisor": W.load_lib("runadvisor")}
     libs["kedro"] = None if args.no_kedro else W.load_lib("kedro")
     info = machine()
-    info["kedro"] = libs["kedro"].version if libs["kedro"] else "not installed"
+    if libs["kedro"] is not None:
+        info["kedro"] = libs["kedro"].version
+    else:
+        info["kedro"] = "not measured" if args.no_kedro else "not installed"
     info["cores_used"] = args.cores
     print(
         f"runadvisor {info['runadvisor']} ({info['runadvisor_path']}) vs kedro {info['kedro']}; "
