@@ -38,6 +38,7 @@ from rich.text import Text
 
 from runadvisor import __version__
 from runadvisor.exceptions import RunAdvisorError
+from runadvisor.units import fmt_bytes, fmt_seconds
 
 ADVISE_RUNNERS = ("sequential", "thread", "parallel")
 FORMATS = ("html", "md", "json")
@@ -98,27 +99,6 @@ def _say(console: Console, *parts: str | Text, style: str | None = None) -> None
 
 def _error_line(message: str) -> None:
     _say(_err(), Text("Error: ", style="bold red"), message)
-
-
-def _fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1e-3:
-        return f"{value * 1e6:.0f} µs"
-    if value < 1:
-        return f"{value * 1e3:.0f} ms"
-    return f"{value:.2f} s"
-
-
-def _fmt_bytes(value: float | None) -> str:
-    if value is None:
-        return "-"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(size) < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"  # pragma: no cover
 
 
 # -- option parsing -------------------------------------------------------------------
@@ -695,8 +675,8 @@ def run(
     _say(
         console,
         Text("✓ ", style="green"),
-        f"Ran {observer.done} of {len(pipe.nodes)} node(s) of {name} in {_fmt_seconds(wall)} "
-        f"with {_runner_label(runner, pipe)}.",
+        f"Ran {observer.done} of {len(pipe.nodes)} node(s) of {name} in "
+        f"{fmt_seconds(wall, missing='-')} with {_runner_label(runner, pipe)}.",
     )
     if outputs:
         _say(console, "Outputs: " + ", ".join(sorted(outputs)))
@@ -762,7 +742,7 @@ def profile(
         console,
         Text("✓ ", style="green"),
         f"Profiled {len(result.nodes)} node(s) of {name} with {_runner_label(runner, pipe)} "
-        f"in {_fmt_seconds(result.wall)}; saved {saved}",
+        f"in {fmt_seconds(result.wall, missing='-')}; saved {saved}",
     )
 
 
@@ -789,10 +769,10 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
     for record in shown:
         table.add_row(
             Text(record.name),
-            _fmt_seconds(record.wall),
-            _fmt_seconds(record.cpu),
-            _fmt_seconds(record.gil_held),
-            _fmt_bytes(record.peak_rss),
+            fmt_seconds(record.wall, missing="-"),
+            fmt_seconds(record.cpu, missing="-"),
+            fmt_seconds(record.gil_held, missing="-"),
+            fmt_bytes(record.peak_rss, missing="-"),
         )
     return table
 
@@ -959,7 +939,7 @@ def _candidate_table(recommendation: Any) -> Table:
             str(c.workers if c.workers is not None else "-"),
             f"{c.predicted:.2f} s" if c.predicted is not None else "-",
             measured,
-            _fmt_bytes(c.peak_rss),
+            fmt_bytes(c.peak_rss, missing="-"),
             speedup,
             Text("best" if chosen and c.status == "ok" else str(c.status)),
             style="bold green" if chosen else None,
