@@ -37,36 +37,26 @@ from rich.table import Table
 from rich.text import Text
 
 from runadvisor import __version__
+from runadvisor.console.filters import apply_filters
+from runadvisor.console.options import (
+    ADVISE_RUNNERS,
+    FORMATS,
+    OptionError,
+    make_runner,
+    parse_choices,
+    parse_memory,
+    parse_seconds,
+    parse_workers,
+    positive_int_callback,
+)
 from runadvisor.exceptions import RunAdvisorError
 from runadvisor.units import fmt_bytes, fmt_seconds
 
-ADVISE_RUNNERS = ("sequential", "thread", "parallel")
-FORMATS = ("html", "md", "json")
 EXIT_NODE_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 _NODE_FAILED_NOTE = re.compile(r"^Node '(?P<node>.*)' failed under (?P<runner>\w+)\.$", re.S)
 _RESUME_NOTE = re.compile(r"runadvisor run \.\.\. ")
-_UNITS = {
-    "": 1,
-    "B": 1,
-    "K": 1024,
-    "KB": 1000,
-    "KIB": 1024,
-    "M": 1024**2,
-    "MB": 1000**2,
-    "MIB": 1024**2,
-    "G": 1024**3,
-    "GB": 1000**3,
-    "GIB": 1024**3,
-    "T": 1024**4,
-    "TB": 1000**4,
-    "TIB": 1024**4,
-}
-
-
-class OptionError(RunAdvisorError):
-    """An option value the command cannot use."""
 
 
 @dataclass
@@ -99,155 +89,6 @@ def _say(console: Console, *parts: str | Text, style: str | None = None) -> None
 
 def _error_line(message: str) -> None:
     _say(_err(), Text("Error: ", style="bold red"), message)
-
-
-# -- option parsing -------------------------------------------------------------------
-
-
-def split_names(text: str) -> list[str]:
-    """Split a comma-separated list, keeping commas inside brackets.
-
-    Default node names look like ``f([a,b]) -> [c]``; ``"f([a,b]) -> [c],g"``
-    gives both names whole.
-    """
-    names: list[str] = []
-    depth = 0
-    current = ""
-    for char in text:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(0, depth - 1)
-        if char == "," and depth == 0:
-            names.append(current.strip())
-            current = ""
-        else:
-            current += char
-    names.append(current.strip())
-    return [name for name in names if name]
-
-
-def parse_positive_int(text: str, option: str, *, many: bool = False) -> int:
-    """``"4"`` -> 4; anything else is an OptionError naming the option."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        hint = "give a comma-separated list like 1,2,4" if many else "give a number like 4"
-        raise OptionError(f"{option}: {text.strip()!r} is not a positive integer; {hint}.")
-    return value
-
-
-def parse_workers(text: str | None) -> list[int] | None:
-    """``"1,2,4"`` -> ``[1, 2, 4]`` (sorted, unique); None stays None."""
-    if text is None:
-        return None
-    parts = [part for part in text.split(",")]
-    if not any(part.strip() for part in parts):
-        raise OptionError("--workers: empty list; give a comma-separated list like 1,2,4.")
-    values = {parse_positive_int(part, "--workers", many=True) for part in parts if part.strip()}
-    return sorted(values)
-
-
-def parse_choices(text: str | None, option: str, choices: Sequence[str]) -> list[str] | None:
-    """A comma-separated subset of ``choices`` (order kept, duplicates dropped)."""
-    if text is None:
-        return None
-    chosen: list[str] = []
-    for part in text.split(","):
-        name = part.strip().lower()
-        if not name:
-            continue
-        if name not in choices:
-            raise OptionError(
-                f"{option}: {part.strip()!r} is not one of {', '.join(choices)}; "
-                f"give a comma-separated subset like {','.join(choices[:2])}."
-            )
-        if name not in chosen:
-            chosen.append(name)
-    if not chosen:
-        raise OptionError(f"{option}: empty list; choose from {', '.join(choices)}.")
-    return chosen
-
-
-def parse_memory(text: str | None) -> int | None:
-    """``"4GB"``, ``"512MiB"``, ``"1.5G"`` or bytes -> bytes.
-
-    KB/MB/GB/TB are powers of 1000; KiB/MiB/GiB/TiB and the bare K/M/G/T are
-    powers of 1024 (as Docker and ulimit read them).
-    """
-    if text is None:
-        return None
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", text)
-    unit = match.group(2).upper() if match else ""
-    if not match or unit not in _UNITS or float(match.group(1)) <= 0:
-        raise OptionError(
-            f"--memory-limit: {text!r} is not a memory size; give bytes or a number with a "
-            "unit, like 512MB, 4GB or 2GiB."
-        )
-    return int(float(match.group(1)) * _UNITS[unit])
-
-
-def parse_seconds(value: float | None, option: str) -> float | None:
-    """None or a positive number of seconds."""
-    if value is not None and not value > 0:
-        raise OptionError(f"{option}: {value:g} is not a positive number of seconds.")
-    return value
-
-
-def _positive_int_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is None:
-        return None
-    return parse_positive_int(str(value), f"--{param.name.replace('_', '-')}")  # type: ignore[union-attr]
-
-
-def make_runner(
-    name: str, workers: int | None = None, *, warn: Callable[[str], None] | None = None
-) -> Any:
-    """A runner from ``sequential``/``thread``/``parallel``, a class name in
-    ``runadvisor.runners`` (``ThreadRunner``) or a dotted path (``pkg.mod.MyRunner``)."""
-    import inspect
-
-    from runadvisor import runners
-
-    cls = _runner_class(name, runners)
-    accepts_workers = "max_workers" in inspect.signature(cls).parameters
-    if workers is not None and not accepts_workers:
-        if warn is not None:
-            warn(f"{cls.__name__} runs one node at a time; --workers {workers} is ignored.")
-        workers = None
-    return cls(max_workers=workers) if workers is not None else cls()
-
-
-def _runner_class(name: str, runners: Any) -> type:
-    key = name.strip()
-    known = [n for n in dir(runners) if n.endswith("Runner") and n != "AbstractRunner"]
-    aliases = {n[: -len("Runner")].lower(): n for n in known}
-    wanted = aliases.get(key.lower())
-    if wanted is None:
-        wanted = next((n for n in known if n.lower() == key.lower()), None)
-    if wanted is not None:
-        return getattr(runners, wanted)
-    if "." in key or ":" in key:
-        module_name, _, attr = key.replace(":", ".").rpartition(".")
-        try:
-            import importlib
-
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise OptionError(
-                f"--runner: cannot import {key!r} ({type(exc).__name__}: {exc}); give "
-                "sequential, thread, parallel, or an importable class like mypkg.MyRunner."
-            ) from None
-        if isinstance(cls, type) and callable(getattr(cls, "run", None)):
-            return cls
-        raise OptionError(f"--runner: {key!r} is not a runner class (it has no run method).")
-    choices = ", ".join(sorted(aliases))
-    raise OptionError(
-        f"--runner: {key!r} is not a runner; use one of {choices}, a class name like "
-        "ThreadRunner, or an importable class like mypkg.MyRunner."
-    )
 
 
 def _timestamp() -> str:
@@ -474,7 +315,7 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--workers",
             "-w",
             metavar="N",
-            callback=_positive_int_callback,
+            callback=positive_int_callback,
             help="Worker threads or processes (default: the runner's).",
         ),
         click.option(
@@ -488,95 +329,6 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-_FILTER_FLAGS = {
-    "only_nodes_with_tags()": "--tags",
-    "only_nodes()": "--nodes",
-    "from_nodes()": "--from-nodes",
-    "to_nodes()": "--to-nodes",
-    "from_inputs()": "--from-inputs",
-    "to_outputs()": "--to-outputs",
-    "Pipeline.filter()": "The node filters",
-    "node_names=": "--nodes=",
-    "tags=": "--tags=",
-    "from_nodes=": "--from-nodes=",
-    "to_nodes=": "--to-nodes=",
-    "from_inputs=": "--from-inputs=",
-    "to_outputs=": "--to-outputs=",
-}
-_FILTER_WORDS = re.compile(
-    r"(?<![\w-])("
-    + "|".join(re.escape(k) for k in sorted(_FILTER_FLAGS, key=len, reverse=True))
-    + ")"
-)
-
-
-def _filtered(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any, list[str]]:
-    """Apply the node filters; return the pipeline and the options to repeat on resume.
-
-    Filter errors speak of the options, and a filter that leaves out the node
-    producing an input that holds no data is caught before anything runs.
-    """
-    from runadvisor.pipeline import PipelineError
-
-    chosen = {
-        "tags": [tag for value in options["tags"] for tag in split_names(value)],
-        "node_names": split_names(options["node_names"] or ""),
-        "from_nodes": split_names(options["from_nodes"] or ""),
-        "to_nodes": split_names(options["to_nodes"] or ""),
-        "from_inputs": split_names(options["from_inputs"] or ""),
-        "to_outputs": split_names(options["to_outputs"] or ""),
-    }
-    resume: list[str] = []
-    for key, flag in (
-        ("tags", "--tags"),
-        ("node_names", "--nodes"),
-        ("to_nodes", "--to-nodes"),
-        ("from_inputs", "--from-inputs"),
-        ("to_outputs", "--to-outputs"),
-    ):
-        if chosen[key]:
-            resume += [flag, ",".join(chosen[key])]
-    if not any(chosen.values()):
-        return pipe, resume
-    try:
-        subset = pipe.filter(**{k: v for k, v in chosen.items() if v})
-    except PipelineError as exc:
-        message = _FILTER_WORDS.sub(lambda m: _FILTER_FLAGS[m.group(1)], str(exc))
-        raise OptionError(message) from exc
-    _check_left_out(pipe, subset, catalog)
-    return subset, resume
-
-
-def _check_left_out(full: Any, subset: Any, catalog: Any) -> None:
-    """OptionError if ``subset`` needs datasets that only left-out nodes would fill."""
-    from runadvisor.io import dataset_exists
-
-    producers = full.dataset_producers()
-    kept = set(subset.nodes)
-    lost: dict[str, Any] = {}  # dataset -> the left-out node that produces it
-    in_memory = True
-    for name in sorted(subset.inputs()):
-        producer = producers.get(name)
-        if producer is None or producer in kept:
-            continue
-        dataset = catalog.get(name) if name in catalog else None
-        if dataset is not None and dataset_exists(dataset):
-            continue
-        lost[name] = producer
-        in_memory = in_memory and dataset is None
-    if not lost:
-        return
-    nodes = list(dict.fromkeys(node.name for node in lost.values()))
-    what = ", ".join(f"'{node.name}' (produces '{name}')" for name, node in lost.items())
-    datasets = ", ".join(f"'{name}'" for name in lost)
-    why = "live in memory only during a run" if in_memory else "hold no data yet"
-    raise OptionError(
-        f"The node filters leave out node(s) {what}, and {datasets} {why}. Include "
-        f"{'that node' if len(nodes) == 1 else 'those nodes'} (e.g. --from-nodes "
-        f'"{",".join(nodes)}"), or save {datasets} to file datasets so they outlive a run.'
-    )
 
 
 def _execute(
@@ -595,7 +347,7 @@ def _execute(
     runner = make_runner(runner_name, workers, warn=warn)
     pipe, catalog, name = _load(target)
     ctx.meta["runadvisor.name"] = name
-    pipe, resume = _filtered(pipe, catalog, filters)
+    pipe, resume = apply_filters(pipe, catalog, filters)
     ctx.meta["runadvisor.resume_args"] = (
         [target, "--runner", runner_name]
         + (["--workers", str(workers)] if workers else [])
@@ -792,7 +544,7 @@ def _profile_table(result: Any, limit: int = 20) -> Table:
     default="3",
     metavar="N",
     show_default=True,
-    callback=_positive_int_callback,
+    callback=positive_int_callback,
     help="Measured runs per candidate.",
 )
 @click.option("--predict-only", is_flag=True, help="Simulate only; measure no candidates.")

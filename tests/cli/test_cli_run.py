@@ -9,6 +9,7 @@ import pytest
 from cli_helpers import CHAIN
 
 from runadvisor import cli as cli_module
+from runadvisor.console import options
 from runadvisor.profiles import RunProfile
 
 
@@ -82,7 +83,7 @@ def test_node_names_with_commas(invoke, write_py) -> None:
     result = invoke("run", "defaults.py", "--nodes", "pair([a,b]) -> [c],neg([c]) -> [d]")
     assert result.exit_code == 0, result.output
     assert "Ran 2 of 2" in result.stdout
-    assert cli_module.split_names("f([a,b]) -> [c], g") == ["f([a,b]) -> [c]", "g"]
+    assert options.split_names("f([a,b]) -> [c], g") == ["f([a,b]) -> [c]", "g"]
 
 
 def test_only_missing_outputs_skips_what_exists(invoke, write_py) -> None:
@@ -312,26 +313,24 @@ def test_node_progress_counts_events() -> None:
 
 
 def test_parse_memory() -> None:
-    assert cli_module.parse_memory("4GB") == 4 * 1000**3
-    assert cli_module.parse_memory("512MiB") == 512 * 1024**2
-    assert cli_module.parse_memory("1.5G") == int(1.5 * 1024**3)
-    assert cli_module.parse_memory("1000") == 1000
-    assert cli_module.parse_memory(None) is None
+    assert options.parse_memory("4GB") == 4 * 1000**3
+    assert options.parse_memory("512MiB") == 512 * 1024**2
+    assert options.parse_memory("1.5G") == int(1.5 * 1024**3)
+    assert options.parse_memory("1000") == 1000
+    assert options.parse_memory(None) is None
     for bad in ("lots", "4XB", "0", "-1GB"):
-        with pytest.raises(
-            cli_module.OptionError, match=r"--memory-limit: .* is not a memory size"
-        ):
-            cli_module.parse_memory(bad)
+        with pytest.raises(options.OptionError, match=r"--memory-limit: .* is not a memory size"):
+            options.parse_memory(bad)
 
 
 def test_parse_workers_and_choices() -> None:
-    assert cli_module.parse_workers("4,1,2,2") == [1, 2, 4]
-    with pytest.raises(cli_module.OptionError, match="give a comma-separated list like 1,2,4"):
-        cli_module.parse_workers("1,x")
-    with pytest.raises(cli_module.OptionError, match="empty list"):
-        cli_module.parse_workers(",")
+    assert options.parse_workers("4,1,2,2") == [1, 2, 4]
+    with pytest.raises(options.OptionError, match="give a comma-separated list like 1,2,4"):
+        options.parse_workers("1,x")
+    with pytest.raises(options.OptionError, match="empty list"):
+        options.parse_workers(",")
     runners = ("sequential", "thread", "parallel")
-    chosen = cli_module.parse_choices("Thread, parallel,thread", "--runners", runners)
+    chosen = options.parse_choices("Thread, parallel,thread", "--runners", runners)
     assert chosen == ["thread", "parallel"]
-    with pytest.raises(cli_module.OptionError, match="--format: 'pdf' is not one of html, md"):
-        cli_module.parse_choices("html,pdf", "--format", ("html", "md", "json"))
+    with pytest.raises(options.OptionError, match="--format: 'pdf' is not one of html, md"):
+        options.parse_choices("html,pdf", "--format", ("html", "md", "json"))
