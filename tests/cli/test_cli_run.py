@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import CHAIN
 
-from runadvisor import cli as cli_module
-from runadvisor.console import options
+from runadvisor.console import execution, options, output
 from runadvisor.profiles import RunProfile
 
 
@@ -261,7 +260,7 @@ def test_unexpected_error_says_bug(invoke, write_py, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("oops")
 
-    monkeypatch.setattr(cli_module, "make_runner", broken)
+    monkeypatch.setattr(execution, "make_runner", broken)
     line = _one_error_line(invoke("run", "chain.py"), code=1)
     assert "unexpected RuntimeError: oops" in line and "bug" in line
 
@@ -300,8 +299,8 @@ def test_profile_of_a_failing_run_keeps_the_partial_profile(invoke, write_py) ->
 def test_node_progress_counts_events() -> None:
     from types import SimpleNamespace
 
-    progress = cli_module._progress(quiet=True)
-    observer = cli_module.NodeProgress(progress, total=3, label="x")
+    progress = output.progress_bar(quiet=True)
+    observer = output.NodeProgress(progress, total=3, label="x")
     observer(SimpleNamespace(node="a", error=None))
     observer(SimpleNamespace(node="b", error="ValueError: no"))
     assert observer.done == 2 and observer.failed == ["b"]

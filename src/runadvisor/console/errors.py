@@ -1,0 +1,69 @@
+"""Exceptions as the command line shows them: one line, and an exit code.
+
+A ``RunAdvisorError`` (the user's to fix) is one line and exit 2; an exception
+from the user's node code names the node, the error and the engine's resume
+hint and exits 1; anything else is called a possible bug (exit 1); Ctrl-C
+exits 130.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import traceback
+
+from rich.text import Text
+
+from runadvisor.console.output import err_console, error_line, say
+from runadvisor.exceptions import RunAdvisorError
+
+EXIT_NODE_FAILED = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+_NODE_FAILED_NOTE = re.compile(r"^Node '(?P<node>.*)' failed under (?P<runner>\w+)\.$", re.S)
+_RESUME_NOTE = re.compile(r"runadvisor run \.\.\. ")
+
+
+def _notes(exc: BaseException) -> list[str]:
+    return [str(note) for note in getattr(exc, "__notes__", None) or []]
+
+
+def report_exception(exc: BaseException, debug: bool, command: list[str] | None) -> int:
+    """Print ``exc`` as the CLI does and return the exit code.
+
+    ``command`` is the command's arguments to repeat in the resume hint
+    (target, runner, filters), or None.
+    """
+    if debug:
+        say(err_console(), "".join(traceback.format_exception(exc)).rstrip())
+    if isinstance(exc, RunAdvisorError):
+        message = str(exc).strip()
+        if debug:
+            message = message.replace(" (run with --debug for the traceback)", "")
+        error_line(message)
+        return EXIT_USER_ERROR
+    notes = _notes(exc)
+    failed = next((m for m in map(_NODE_FAILED_NOTE.match, notes) if m), None)
+    text = str(exc).strip()
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if failed is None:
+        error_line(
+            f"unexpected {detail}. This may be a bug in runadvisor; rerun with --debug "
+            "for the traceback and report it."
+        )
+        return EXIT_NODE_FAILED
+    error_line(f"node '{failed.group('node')}' failed under {failed.group('runner')}: {detail}")
+    prefix = "runadvisor run " + (shlex.join(command) + " " if command else "")
+    for note in notes:
+        if _NODE_FAILED_NOTE.match(note) or note.startswith("runadvisor: the partial profile"):
+            continue
+        say(err_console(), "  " + _RESUME_NOTE.sub(prefix, note))
+    if not debug:
+        say(err_console(), "  (run with --debug for the traceback)")
+    return EXIT_NODE_FAILED
+
+
+def report_interrupt() -> int:
+    """Say the run was interrupted (Ctrl-C) and return the exit code."""
+    say(err_console(), Text("Interrupted", style="bold red"))
+    return EXIT_INTERRUPTED
