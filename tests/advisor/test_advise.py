@@ -238,13 +238,13 @@ def test_load_rejects_corrupt_and_other_versions(tmp_path_factory):
     data["version"] = 99
     (folder / "future.json").write_text(json.dumps(data))
     (folder / "other.json").write_text(json.dumps({"schema": "something.else"}))
-    with pytest.raises(AdviceError, match="corrupt or truncated"):
+    with pytest.raises(AdviceError, match=r"truncated JSON|not valid JSON"):
         Recommendation.load(folder / "truncated.json")
     with pytest.raises(AdviceError, match="version 99"):
         Recommendation.load(folder / "future.json")
-    with pytest.raises(AdviceError, match="not runadvisor advice"):
+    with pytest.raises(AdviceError, match="not a runadvisor advice"):
         Recommendation.load(folder / "other.json")
-    with pytest.raises(AdviceError, match="no such advice file"):
+    with pytest.raises(AdviceError, match="no such file"):
         Recommendation.load(folder / "missing.json")
 
 

@@ -22,7 +22,7 @@ from runadvisor.io import (
     ParquetDataset,
     PickleDataset,
 )
-from runadvisor.io.files import atomic_write
+from runadvisor.jsonfile import atomic_write
 
 FRAME = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
 

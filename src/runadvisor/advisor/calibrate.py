@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from runadvisor.jsonfile import write_json
 
 CACHE_ENV = "RUNADVISOR_CACHE_DIR"
 CACHE_VERSION = 1
@@ -180,19 +181,10 @@ def _read_cache(path: Path, key: dict[str, Any]) -> MachineCosts | None:
 
 def _write_cache(path: Path, costs: MachineCosts) -> None:
     """Write atomically; a cache that cannot be written is no error."""
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(costs.to_dict(), fh, indent=1)
-        os.replace(tmp, path)
+        write_json(path, costs.to_dict())
     except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        pass
 
 
 # -- the probe (runs in a child process) --------------------------------------------

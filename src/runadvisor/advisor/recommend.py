@@ -13,10 +13,8 @@ pandas is imported only in :meth:`Recommendation.to_frame`.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
@@ -26,6 +24,7 @@ from typing import Any
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.measure import KIND_OF, OK, PREDICTED, RUNNER_NAMES, SKIPPED
+from runadvisor.jsonfile import check_header, read_json, write_json
 from runadvisor.units import fmt_seconds_prose
 
 SCHEMA = "runadvisor.advice"
@@ -303,14 +302,7 @@ class Recommendation:
         """Build from :meth:`to_dict` output; AdviceError unless it is version-1 advice."""
         from runadvisor.profiles import ProfileError, RunProfile
 
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise AdviceError(f'{source}: not runadvisor advice (no "schema": "{SCHEMA}" header)')
-        version = data.get("version")
-        if version != SCHEMA_VERSION:
-            raise AdviceError(
-                f"{source}: advice schema version {version!r}, but this runadvisor reads "
-                f"version {SCHEMA_VERSION}; run advise again with this version"
-            )
+        check_header(data, SCHEMA, SCHEMA_VERSION, source, AdviceError, "advice")
         try:
             return cls(
                 runner=str(data["runner"]),
@@ -337,39 +329,13 @@ class Recommendation:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write as JSON (atomically) and return the path."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=_json_default)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return target
+        return write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Recommendation:
         """Read advice saved by :meth:`save`; AdviceError if corrupt or of another version."""
         source = os.fspath(path)
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise AdviceError(f"{source}: no such advice file") from None
-        except UnicodeDecodeError as exc:
-            raise AdviceError(f"{source}: not advice (not UTF-8 text: {exc.reason})") from exc
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AdviceError(
-                f"{source}: corrupt or truncated advice: {exc.msg} at line {exc.lineno} "
-                f"column {exc.colno}"
-            ) from exc
+        data = read_json(source, AdviceError, "advice")
         return cls.from_dict(data, source)
 
     def to_frame(self) -> Any:
@@ -406,11 +372,3 @@ class Recommendation:
 def runner_name(kind: str) -> str:
     """Class name of a runner kind."""
     return RUNNER_NAMES[kind]
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to advice")

@@ -9,38 +9,11 @@ are imported only inside the methods that need them.
 from __future__ import annotations
 
 import importlib
-import itertools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from runadvisor.io.core import AbstractDataset, DatasetError, DatasetValueError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_temp_counter = itertools.count()
-
-
-def atomic_write(filepath: str, write: Callable[[str], None]) -> None:
-    """Call ``write(temp_path)``, then rename the temporary file onto ``filepath``.
-
-    The temporary file lives in the target's folder (so the rename is atomic) and
-    keeps the target's name as its ending (so pandas infers the same compression).
-    Parent folders are created. On failure the temporary file is removed.
-    """
-    folder, name = os.path.split(filepath)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    temp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_temp_counter)}-{name}")
-    try:
-        write(temp)
-        os.replace(temp, filepath)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except OSError:
-            pass
-        raise
+from runadvisor.jsonfile import atomic_write
 
 
 class _FileDataset(AbstractDataset):

@@ -8,15 +8,14 @@ series and the machine. pandas is imported only inside :meth:`RunProfile.to_fram
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from runadvisor.exceptions import RunAdvisorError
+from runadvisor.jsonfile import check_header, read_json, write_json
 from runadvisor.profiles.machine import Machine
 from runadvisor.profiles.sampler import Samples
 
@@ -211,16 +210,7 @@ class RunProfile:
     @classmethod
     def from_dict(cls, data: Any, source: str = "<data>") -> RunProfile:
         """Build from :meth:`to_dict` output; ProfileError if it is not a version-1 profile."""
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise ProfileError(
-                f'{source}: not a runadvisor profile (no "schema": "{SCHEMA}" header)'
-            )
-        version = data.get("version")
-        if version != SCHEMA_VERSION:
-            raise ProfileError(
-                f"{source}: profile schema version {version!r}, but this runadvisor reads "
-                f"version {SCHEMA_VERSION}; re-run the profile with this version"
-            )
+        check_header(data, SCHEMA, SCHEMA_VERSION, source, ProfileError, "profile")
         try:
             return cls(
                 runner=str(data["runner"]),
@@ -249,38 +239,14 @@ class RunProfile:
         if path is None or target.is_dir():
             stamp = (self.started_at or _now_iso()).replace(":", "").replace("-", "")
             target = target / f"{stamp.replace('+0000', 'Z')}-{self.runner}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=_json_default)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json(target, self.to_dict())
         return target
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RunProfile:
         """Read a profile saved by :meth:`save`; ProfileError if corrupt or of another version."""
         source = os.fspath(path)
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProfileError(f"{source}: no such profile file") from None
-        except UnicodeDecodeError as exc:
-            raise ProfileError(f"{source}: not a profile (not UTF-8 text: {exc.reason})") from exc
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(
-                f"{source}: corrupt or truncated profile: {exc.msg} at line {exc.lineno} "
-                f"column {exc.colno} (char {exc.pos})"
-            ) from exc
+        data = read_json(source, ProfileError, "profile")
         return cls.from_dict(data, source)
 
     # Chrome / Perfetto trace ----------------------------------------------
@@ -356,21 +322,9 @@ class RunProfile:
             "displayTimeUnit": "ms",
             "otherData": {"runner": self.runner, "max_workers": self.max_workers},
         }
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(trace, default=_json_default), encoding="utf-8")
-        return target
+        return write_json(path, trace)
 
 
 def _now_iso() -> str:
     """Now, as ISO 8601 in UTC (``2024-05-01T12:00:00.123456+00:00``)."""
     return datetime.now(timezone.utc).isoformat()
-
-
-def _json_default(value: Any) -> Any:
-    # Sets, tuples and numpy scalars that slipped in.
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to a profile")

@@ -5,42 +5,13 @@ Human units (seconds, bytes, percentages) are in :mod:`runadvisor.units`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 from runadvisor.exceptions import RunAdvisorError
 
 
 class ReportError(RunAdvisorError):
     """A report that cannot be written or a file that cannot be read back."""
-
-
-def atomic_write(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        mode = 0o644  # mkstemp makes 0600; a report is meant to be shared
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, mode)
-        if isinstance(data, str):
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(data)
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
 
 
 def runner_call(runner: str, workers: int | None) -> str:

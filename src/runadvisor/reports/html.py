@@ -15,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
+from runadvisor.jsonfile import write_file
 from runadvisor.reports.charts import figure_to_png, figure_to_svg
-from runadvisor.reports.common import atomic_write
 from runadvisor.reports.content import Report
 
 PX_PER_INCH = 100  # the figures' display size: a 10-inch chart is 1000 px wide
@@ -50,4 +50,4 @@ def render_html(report: Report, *, image_format: str = "svg") -> str:
 
 def write_html(report: Report, path: Path, *, image_format: str = "svg") -> Path:
     """Write ``report.html`` atomically and return its path."""
-    return atomic_write(Path(path), render_html(report, image_format=image_format))
+    return write_file(Path(path), render_html(report, image_format=image_format))

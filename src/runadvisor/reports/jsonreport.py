@@ -11,16 +11,16 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from runadvisor.exceptions import RunAdvisorError
+from runadvisor.jsonfile import read_json, to_json, write_file
 from runadvisor.profiles.records import SCHEMA as PROFILE_SCHEMA
 from runadvisor.profiles.records import SCHEMA_VERSION as PROFILE_VERSION
 from runadvisor.profiles.records import RunProfile
-from runadvisor.reports.common import ReportError, atomic_write
+from runadvisor.reports.common import ReportError
 
 ADVICE_SCHEMA = "runadvisor.advice"
 PROFILES_SCHEMA = "runadvisor.profiles"
@@ -31,14 +31,14 @@ KNOWN_SCHEMAS = (ADVICE_SCHEMA, PROFILE_SCHEMA, PROFILES_SCHEMA)
 def dumps(data: Any) -> str:
     """Strict JSON text (no NaN or Infinity), indented for people and diffs."""
     try:
-        return json.dumps(data, indent=1, allow_nan=False, default=_json_default) + "\n"
+        return to_json(data)
     except ValueError as exc:
         raise ReportError(f"cannot write report.json: {exc}") from exc
 
 
 def write_json(recommendation: Any, path: Path) -> Path:
     """Write ``recommendation.to_dict()`` atomically and return the path."""
-    return atomic_write(Path(path), dumps(recommendation.to_dict()))
+    return write_file(Path(path), dumps(recommendation.to_dict()))
 
 
 def write_profiles_json(profiles: Mapping[str, RunProfile], path: Path) -> Path:
@@ -50,7 +50,7 @@ def write_profiles_json(profiles: Mapping[str, RunProfile], path: Path) -> Path:
             {"label": label, "profile": profile.to_dict()} for label, profile in profiles.items()
         ],
     }
-    return atomic_write(Path(path), dumps(data))
+    return write_file(Path(path), dumps(data))
 
 
 def load_any(path: str | os.PathLike[str]) -> Any:
@@ -64,43 +64,8 @@ def load_any(path: str | os.PathLike[str]) -> Any:
     truncated, of an unknown schema or of another version.
     """
     source = os.fspath(path)
-    try:
-        raw = Path(source).read_bytes()
-    except FileNotFoundError:
-        raise ReportError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise ReportError(f"{source}: is a folder; give a runadvisor JSON file") from None
-    except OSError as exc:
-        raise ReportError(f"{source}: cannot read: {exc.strerror or exc}") from exc
-    if not raw.strip():
-        raise ReportError(f"{source}: empty file; expected a runadvisor JSON file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReportError(
-            f"{source}: not a runadvisor JSON file (binary, not UTF-8 text: byte "
-            f"{raw[exc.start]:#04x} at offset {exc.start})"
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        what = "truncated JSON (it ends early)" if _truncated(text, exc) else "not valid JSON"
-        raise ReportError(
-            f"{source}: {what}: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-            "expected a file written by runadvisor"
-        ) from None
+    data = read_json(source, ReportError, "JSON")
     return from_data(data, source)
-
-
-def _truncated(text: str, exc: json.JSONDecodeError) -> bool:
-    """Whether the JSON broke off: the error is in a last token that runs to the end.
-
-    A strict prefix of valid JSON fails either at its very end or at the start
-    of a token cut short (a string, number or literal) with nothing after it.
-    """
-    if exc.msg.startswith("Unterminated string"):
-        return True
-    return not re.search(r'[\[\]{},:"]', text[exc.pos :])
 
 
 def from_data(data: Any, source: str = "<data>") -> Any:
@@ -166,15 +131,3 @@ def _profiles_from_dict(data: dict[str, Any], source: str) -> dict[str, RunProfi
         label = str(item["label"])
         out[label] = RunProfile.from_dict(item["profile"], f"{source} (profile {i + 1})")
     return out
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to report.json")

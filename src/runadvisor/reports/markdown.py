@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from runadvisor.jsonfile import write_file
 from runadvisor.reports.charts import figure_to_png
-from runadvisor.reports.common import atomic_write
 from runadvisor.reports.content import Cell, Chart, Report, Table
 
 _SPECIAL = re.compile(r"([\\`*\[\]<>|&#~])")
@@ -117,6 +117,6 @@ def write_markdown(report: Report, path: Path, *, dpi: int = 120) -> Path:
     names: dict[str, str] = {}
     for chart in report.all_charts():
         name = f"{stem}-{chart.key}.png"
-        atomic_write(path.parent / name, figure_to_png(chart.figure, dpi=dpi))
+        write_file(path.parent / name, figure_to_png(chart.figure, dpi=dpi))
         names[chart.key] = name
-    return atomic_write(path, render_markdown(report, names))
+    return write_file(path, render_markdown(report, names))
