@@ -17,8 +17,6 @@ from runadvisor.advisor.simulate import NodeCost, critical_path, nodes_from_prof
 
 # Keys of the advisor probe's results in NodeEvent.extras.
 TRANSFER_KEY = "advisor.transfer"
-CPU_WAIT_KEY = "advisor.cpu_wait"
-_SCHEDSTAT = "/proc/thread-self/schedstat"
 
 
 @dataclass
@@ -112,27 +110,15 @@ def transfer_size(value: Any, root: str = "value") -> tuple[int | None, int | No
     return len(header), buffers, None
 
 
-def _run_delay() -> int | None:
-    """Nanoseconds this thread has spent runnable but not running (Linux), or None."""
-    try:
-        with open(_SCHEDSTAT, "rb") as fh:
-            return int(fh.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 class AdvisorProbe:
-    """Task probe of the facts run: time spent waiting for a CPU, and each output's size
-    as it would travel to or from a worker process (or why it does not pickle)."""
+    """Task probe of the facts run: each output's size as it would travel to or from a
+    worker process (or why it does not pickle). Waiting for a CPU is in the profile."""
 
-    def before(self) -> int | None:
-        return _run_delay()
+    def before(self) -> None:
+        return None
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         extras: dict[str, Any] = {}
-        delay = _run_delay()  # first: the pickling below is not the node's time
-        if isinstance(state, int) and delay is not None:
-            extras[CPU_WAIT_KEY] = max(0, delay - state) / 1e9
         if outputs:
             extras[TRANSFER_KEY] = {
                 name: transfer_size(value, root=f"output '{name}'")
@@ -148,15 +134,12 @@ class AdvisorObserver:
         self.task_probe = AdvisorProbe()
         self.sizes: dict[str, tuple[int | None, int | None, str | None]] = {}
         self.producer: dict[str, str] = {}
-        self.cpu_wait: dict[str, float] = {}
 
     def __call__(self, event: Any) -> None:
         extras = event.extras or {}
         for name, size in extras.get(TRANSFER_KEY, {}).items():
             self.sizes[name] = size
             self.producer[name] = event.node
-        if CPU_WAIT_KEY in extras:
-            self.cpu_wait[event.node] = float(extras[CPU_WAIT_KEY])
 
 
 def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
@@ -230,7 +213,6 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
         "sizes": sizes,
         "unpicklable": unpicklable,
         "start_method": method,
-        "cpu_wait": checker.cpu_wait,
     }
 
 
@@ -266,7 +248,6 @@ def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], 
         answer.get("order"),
         sizes=sizes,
         travels=answer.get("travels"),
-        cpu_wait=answer.get("cpu_wait"),
     )
     facts = facts_from_nodes(
         nodes,

@@ -106,7 +106,6 @@ def nodes_from_profile(
     *,
     sizes: Mapping[str, tuple[int, int]] | None = None,
     travels: Mapping[str, bool] | None = None,
-    cpu_wait: Mapping[str, float] | None = None,
 ) -> list[NodeCost]:
     """The nodes of a RunProfile as NodeCosts, in topological order.
 
@@ -116,7 +115,7 @@ def nodes_from_profile(
     default: the profile's measured output sizes, all in band. ``travels``:
     dataset -> whether its data would cross to a worker process (in-memory
     datasets do, file datasets load and save in the worker); default: all do.
-    ``cpu_wait``: node -> seconds it waited for a CPU; default: none.
+    Each node's wait for a CPU comes from its record (``cpu_wait``; 0 if unmeasured).
     """
     records = list(profile.nodes)
     if order is not None:
@@ -160,7 +159,7 @@ def nodes_from_profile(
                 pipe_bytes=in_pipe + out_pipe,
                 shm_bytes=in_shm + out_shm,
                 parents=parents,
-                cpu_wait=float((cpu_wait or {}).get(record.name, 0.0)),
+                cpu_wait=float(record.cpu_wait or 0.0),
             )
         )
     return nodes
