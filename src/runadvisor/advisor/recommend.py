@@ -32,7 +32,9 @@ SCHEMA_VERSION = 1
 
 TIE_SHARE = 0.05
 TIE_SHARE_PREDICTED = 0.10  # predictions are rougher than measurements
-TIE_SECONDS = 0.002
+TIE_SECONDS = (
+    0.010  # below this, runs differ by harness jitter (start-up, scheduling), not by runner
+)
 NOISE_SPEEDUP = 1.05  # a measured speedup under this is no speedup
 PREDICTED_GAP = 1.25  # tied measurements, but predictions this far apart: noise, not a tie
 SIMPLICITY = {"SequentialRunner": 0, "ThreadRunner": 1, "ParallelRunner": 2}
@@ -250,8 +252,11 @@ class Recommendation:
                 if rival.status == base.status
                 else (" measured" if rival.status == OK else " predicted")
             )
+            verdict = (
+                "nothing beat it" if rival.time >= base.time else "nothing beat it beyond noise"
+            )
             return (
-                f"Use {call}: nothing beat it ({how} {fmt_seconds_prose(base.time)}; best "
+                f"Use {call}: {verdict} ({how} {fmt_seconds_prose(base.time)}; best "
                 f"alternative {rival.label}{rival_how} {fmt_seconds_prose(rival.time)})."
             )
         speedup = self.speedup if self.speedup is not None else base.time / chosen.time
