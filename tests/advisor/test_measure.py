@@ -74,9 +74,16 @@ def hang_with(array, seconds):
     time.sleep(seconds)
 
 
+def ones(seconds):
+    return numpy.ones(1 << 20)
+
+
 def test_a_hung_parallel_run_is_stopped_with_its_workers():
-    pipe = pipeline([node(hang_with, ["array", "s"], None, name=f"hang_{i}") for i in range(2)])
-    catalog = DataCatalog(raw_data={"array": numpy.ones(1 << 20), "s": 30.0})
+    # The array is produced by a node, so it reaches the hanging nodes through /dev/shm
+    # (a free input is inherited by forked workers and never touches /dev/shm).
+    hangs = [node(hang_with, ["array", "s"], None, name=f"hang_{i}") for i in range(2)]
+    pipe = pipeline([node(ones, "s", "array", name="make"), *hangs])
+    catalog = DataCatalog(raw_data={"s": 30.0})
     seen = set()
 
     def watch():  # while the nodes hang, their input sits in the child's /dev/shm segment

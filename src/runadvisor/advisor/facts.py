@@ -149,11 +149,10 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     output once, after the profiler's probe has stopped its GIL clock, and the
     sizes are copied into the profile.
     """
-    from runadvisor.io.catalog import is_ephemeral
     from runadvisor.io.pickling import find_unpicklable
     from runadvisor.profiles import Profiler
     from runadvisor.runners import SequentialRunner
-    from runadvisor.runners.parallel import resolve_start_method
+    from runadvisor.runners.parallel import resolve_start_method, worker_side_datasets
 
     runner = SequentialRunner()
     checker = AdvisorObserver()
@@ -172,12 +171,9 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     profile.settings["measure_output_bytes"] = True
 
     method = resolve_start_method(None)
-    travels: dict[str, bool] = {}
-    for name in sorted(pipeline.datasets()):
-        dataset = catalog.get(name)
-        # In-memory data lives in the parent and travels; a dataset that loads and
-        # saves anywhere stays in the worker, if the dataset itself pickles.
-        travels[name] = dataset is None or is_ephemeral(dataset) or not _pickles(dataset)
+    # The engine's own rule for what loads inside the workers; the rest travels.
+    inside = worker_side_datasets(pipeline.nodes, catalog, method)
+    travels = {name: name not in inside for name in sorted(pipeline.datasets())}
     sizes: dict[str, tuple[int, int]] = {}
     unpicklable: list[str] = []
     for name, (inband, buffers, why) in sorted(checker.sizes.items()):

@@ -75,26 +75,47 @@ def resolve_start_method(mp_context: str | None) -> str:
     return mp_context
 
 
+def worker_side_datasets(nodes: Sequence[Any], catalog: Any, mp_context: str) -> set[str]:
+    """The datasets that load and save inside the workers; the others' data travels.
+
+    Persisted datasets that pickle go to the workers. Under fork, so do the free
+    inputs already held in memory: the workers inherit them copy-on-write and
+    ``load()`` them there (copying, as any load does), so a 100 MB array is
+    neither pickled nor written to shared memory.
+    """
+    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+    names = sorted({name for node in nodes for name in (*node.inputs, *node.outputs)})
+    produced = {name for node in nodes for name in node.outputs}
+    inside = set()
+    for name in names:
+        dataset = catalog[name]
+        if not is_ephemeral(dataset):
+            if _pickles(dataset):
+                inside.add(name)
+        elif (
+            mp_context == "fork"
+            and name not in produced
+            and getattr(dataset, "_peek", None) is not None
+            and dataset_exists(dataset)
+        ):
+            inside.add(name)
+    return inside
+
+
 def check_transfer(
     nodes: Sequence[Any], catalog: Any, probes: Sequence[Any], mp_context: str
 ) -> set[str]:
     """Check before running that everything that must reach a worker pickles.
 
-    Returns the datasets that load and save inside the workers: the persisted
-    ones that pickle. The others stay in this process and their data travels.
-    Raises ``RunnerError`` naming the node or dataset, the attribute that does
-    not pickle, and the way out.
+    Returns ``worker_side_datasets``. Raises ``RunnerError`` naming the node or
+    dataset, the attribute that does not pickle, and the way out. In-memory free
+    inputs must pickle under every start method, so a pipeline that runs under
+    fork also runs under spawn.
     """
     from runadvisor.io.catalog import dataset_exists, is_ephemeral
     from runadvisor.io.pickling import find_unpicklable
 
-    names = sorted({name for node in nodes for name in (*node.inputs, *node.outputs)})
-    produced = {name for node in nodes for name in node.outputs}
-    worker_side = set()
-    for name in names:
-        dataset = catalog[name]
-        if not is_ephemeral(dataset) and _pickles(dataset):
-            worker_side.add(name)
     problems = []
     if mp_context != "fork":  # under fork the workers inherit functions and datasets
         for node in nodes:
@@ -105,15 +126,12 @@ def check_transfer(
             where = find_unpicklable(probe, root="observer probe")
             if where:
                 problems.append(where)
-    for name in names:
-        if name in worker_side or name in produced:
-            continue
+    produced = {name for node in nodes for name in node.outputs}
+    for name in sorted({name for node in nodes for name in node.inputs} - produced):
         dataset = catalog[name]
-        if not dataset_exists(dataset):
-            continue
         peek = getattr(dataset, "_peek", None)
-        if peek is None:
-            continue  # loaded at run time; checked when it is sent
+        if not is_ephemeral(dataset) or peek is None or not dataset_exists(dataset):
+            continue  # loaded where it runs, or checked when it is sent
         value = peek()
         if not _pickles(value):
             where = find_unpicklable(value, root=f"catalog['{name}']") or name
@@ -125,7 +143,7 @@ def check_transfer(
             "needed), make the object picklable (drop locks, connections and open files, "
             "or recreate them inside the node), or keep it in a file dataset."
         )
-    return worker_side
+    return worker_side_datasets(nodes, catalog, mp_context)
 
 
 def _pickles(value: Any) -> bool:
