@@ -55,8 +55,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except KeyboardInterrupt:
-            ctx.exit(report_interrupt())
+        except KeyboardInterrupt as exc:
+            ctx.exit(report_interrupt(exc, ctx.meta.get("runadvisor.partial_reports")))
         except Exception as exc:
             state = ctx.find_object(_State) or _State()
             command = ctx.meta.get("runadvisor.resume_args")
@@ -334,6 +334,11 @@ def advise(
     quiet = quiet or as_json
     click.get_current_context().meta["runadvisor.resume_args"] = [target]
     pipe, catalog, name = load(target)
+    # Where a Ctrl-C's partial advice is written (see report_interrupt).
+    click.get_current_context().meta["runadvisor.partial_reports"] = (
+        out or default_report_dir(name),
+        kinds,
+    )
     recommendation = advise_with_progress(
         pipe,
         catalog,

@@ -92,7 +92,9 @@ def advise(
     per-machine calibration cache, see ``calibrate.py``). Datasets that save
     to files do write them, on every run: they are the pipeline's outputs.
     Raises the pipeline's own error when its profiled sequential run fails,
-    and AdviceError for bad options or when that run times out or crashes.
+    and AdviceError for bad options or when that run times out or crashes. A
+    KeyboardInterrupt during the measured runs stops the running child and is
+    re-raised carrying ``.recommendation``, built from the runs that finished.
     """
     kinds = _check_runners(runners)
     sweep = _check_workers(workers)
@@ -155,12 +157,29 @@ def advise(
 
     profiles: dict[str, Any] = {"facts": facts_profile}
     chosen, recheck = None, None
+    interrupted: KeyboardInterrupt | None = None
     if not predict_only:
         to_measure = _to_measure(candidates, eligible, excluded, tree_kind)
         tracker.report(1, 1 + repeats * len(to_measure), _facts_label(facts))
-        chosen, recheck = _measure_and_choose(
-            pipeline, catalog, to_measure, eligible, verdict, repeats, timeout, tracker, profiles
-        )
+        try:
+            chosen, recheck = _measure_and_choose(
+                pipeline,
+                catalog,
+                to_measure,
+                eligible,
+                verdict,
+                repeats,
+                timeout,
+                tracker,
+                profiles,
+            )
+        except KeyboardInterrupt as exc:  # keep what was measured; the caller re-raises
+            interrupted = exc
+            chosen = choose(eligible, measured=True)
+            warnings.append(
+                "Interrupted (Ctrl-C) before every candidate was measured: this advice rests "
+                "on the runs that finished."
+            )
         warnings.extend(
             _failure_warning(c, timeout)
             for c in to_measure
@@ -187,7 +206,7 @@ def advise(
     if chosen.kind == "parallel":
         _warn_fork_with_threads(facts, warnings)
 
-    return Recommendation(
+    recommendation = Recommendation(
         runner=chosen.runner,
         max_workers=max_workers,
         speedup=chosen.speedup,
@@ -200,6 +219,10 @@ def advise(
         predict_only=predict_only,
         calibration=costs.to_dict(),
     )
+    if interrupted is not None:
+        interrupted.recommendation = recommendation  # type: ignore[attr-defined]
+        raise interrupted
+    return recommendation
 
 
 # -- options ---------------------------------------------------------------------------
@@ -415,8 +438,10 @@ def _measure_and_choose(
     """Measure ``to_measure``; return the measured choice among ``eligible`` and, if
     the choice was measured again against the tree's pick, a sentence saying so."""
     runs: dict[int, Runs] = {}
-    _measure_rounds(pipeline, catalog, to_measure, repeats, timeout, tracker, runs)
-    _record(to_measure, runs, profiles)
+    try:
+        _measure_rounds(pipeline, catalog, to_measure, repeats, timeout, tracker, runs)
+    finally:  # after Ctrl-C too: the runs that finished are evidence
+        _record(to_measure, runs, profiles)
     chosen = choose(eligible, measured=True)
     rival = _close_rival(chosen, eligible, verdict)
     if chosen is None or rival is None:

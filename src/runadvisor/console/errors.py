@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import traceback
+from typing import Any
 
 from rich.text import Text
 
@@ -63,7 +64,20 @@ def report_exception(exc: BaseException, debug: bool, command: list[str] | None)
     return EXIT_NODE_FAILED
 
 
-def report_interrupt() -> int:
-    """Say the run was interrupted (Ctrl-C) and return the exit code."""
+def report_interrupt(exc: BaseException | None = None, partial: Any = None) -> int:
+    """Say the run was interrupted (Ctrl-C) and return the exit code.
+
+    When ``advise`` was interrupted after some runs finished, the exception
+    carries a partial recommendation: write its reports to ``partial`` =
+    (folder, formats) and say where.
+    """
     say(err_console(), Text("Interrupted", style="bold red"))
+    recommendation = getattr(exc, "recommendation", None)
+    if recommendation is not None and partial is not None:
+        from runadvisor.console.files import write_reports
+
+        folder, formats = partial
+        paths = write_reports(recommendation, folder, formats)
+        for kind, path in paths.items():
+            say(err_console(), f"Partial report ({kind}), from the runs that finished: {path}")
     return EXIT_INTERRUPTED
