@@ -9,7 +9,6 @@ per-node costs the simulation uses.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -84,30 +83,17 @@ class PipelineFacts:
 def transfer_size(value: Any, root: str = "value") -> tuple[int | None, int | None, str | None]:
     """How ``value`` would travel to a worker process: (bytes pickled in band, bytes of large
     buffers through shared memory, None), or (None, None, why it does not pickle)."""
-    import cloudpickle
-
-    from runadvisor.runners.transfer import OUT_OF_BAND_MIN_BYTES
-
-    buffers = 0
-
-    def count(buffer: pickle.PickleBuffer) -> bool:
-        nonlocal buffers
-        try:
-            with buffer.raw() as view:
-                buffers += view.nbytes
-        except BufferError:  # not contiguous
-            buffers += memoryview(buffer).nbytes
-        return False  # out of band: counted, not copied
+    from runadvisor.runners.transfer import OUT_OF_BAND_MIN_BYTES, sizes
 
     try:
-        header = cloudpickle.dumps(value, protocol=5, buffer_callback=count)
+        header, buffers = sizes(value)
     except Exception as exc:
         from runadvisor.io.pickling import find_unpicklable
 
         return None, None, find_unpicklable(value, root=root) or f"{root}: {exc}"
     if buffers < OUT_OF_BAND_MIN_BYTES:  # the engine sends small buffers in band
-        return len(header) + buffers, 0, None
-    return len(header), buffers, None
+        return header + buffers, 0, None
+    return header, buffers, None
 
 
 class AdvisorProbe:

@@ -33,7 +33,6 @@ when output sizes are asked for.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import threading
 import time
@@ -220,39 +219,15 @@ if hasattr(os, "register_at_fork"):
 
 
 def pickled_size(obj: Any) -> int | None:
-    """Bytes ``obj`` takes pickled with protocol 5, out-of-band buffers counted without copying.
+    """Bytes ``obj`` takes as it would travel to another process (pickle protocol 5,
+    out-of-band buffers counted without copying); None if it does not pickle."""
+    from runadvisor.runners.transfer import sizes
 
-    Falls back to cloudpickle (lambdas, local classes); None if neither can pickle it.
-    """
-    extra = 0
-
-    def count(buffer: pickle.PickleBuffer) -> bool:
-        nonlocal extra
-        try:
-            with buffer.raw() as view:
-                extra += view.nbytes
-        except BufferError:  # not contiguous
-            extra += memoryview(buffer).nbytes
-        return False  # keep it out of band: do not copy it into the stream
-
-    for dumps in _dumpers():
-        extra = 0
-        try:
-            return len(dumps(obj, protocol=5, buffer_callback=count)) + extra
-        except Exception:
-            continue
-    return None
-
-
-def _dumpers() -> list[Any]:
-    dumpers: list[Any] = [pickle.dumps]
     try:
-        import cloudpickle
-
-        dumpers.append(cloudpickle.dumps)
-    except ImportError:  # pragma: no cover - cloudpickle is a dependency
-        pass
-    return dumpers
+        stream, buffers = sizes(obj)
+    except Exception:
+        return None
+    return stream + buffers
 
 
 class TaskProbe:

@@ -82,6 +82,28 @@ def _pickle(value: Any, buffer_callback: Any) -> bytes:
     return cloudpickle.dumps(value, protocol=5, buffer_callback=buffer_callback)
 
 
+def sizes(value: Any) -> tuple[int, int]:
+    """How ``value`` would travel: (bytes in the pickle stream, bytes of its buffers).
+
+    Buffers are counted, not copied, so this is cheap for large arrays. A large
+    top-level ``bytes`` counts as stream bytes: it does cross through shared
+    memory, but the receiver copies it out again, so it costs about what the
+    pipe costs. Raises what pickling raises when ``value`` does not pickle.
+    """
+    buffers = 0
+
+    def count(buffer: pickle.PickleBuffer) -> bool:
+        nonlocal buffers
+        try:
+            with buffer.raw() as view:
+                buffers += view.nbytes
+        except BufferError:  # not contiguous
+            buffers += memoryview(buffer).nbytes
+        return False  # out of band: counted, not copied
+
+    return len(cloudpickle.dumps(value, protocol=5, buffer_callback=count)), buffers
+
+
 def dumps(value: Any, prefix: str | None, *, receiver_unlinks: bool = True) -> Payload:
     """Pickle ``value``; buffers of at least 64 KiB in all go to a segment named ``prefix...``.
 
