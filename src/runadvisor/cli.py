@@ -182,6 +182,16 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
 # -- the commands ---------------------------------------------------------------------
 
 
+_format_option = click.option(
+    "--format",
+    "formats",
+    default="html,md,json",
+    show_default=True,
+    metavar="LIST",
+    help="Report formats, comma-separated.",
+)
+
+
 @cli.command()
 @_target_argument
 @_runner_options
@@ -291,14 +301,7 @@ def profile(
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default: reports/<target>-<time>/).",
 )
-@click.option(
-    "--format",
-    "formats",
-    default="html,md,json",
-    show_default=True,
-    metavar="LIST",
-    help="Report formats, comma-separated.",
-)
+@_format_option
 @click.option(
     "--json",
     "as_json",
@@ -369,14 +372,7 @@ def advise(
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default: reports/<first file>-<time>/).",
 )
-@click.option(
-    "--format",
-    "formats",
-    default="html,md,json",
-    show_default=True,
-    metavar="LIST",
-    help="Report formats, comma-separated.",
-)
+@_format_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @_debug_option
 def report(files: tuple[Path, ...], out: Path | None, formats: str, quiet: bool) -> None:

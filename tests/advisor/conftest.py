@@ -8,19 +8,6 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))  # pipelines.py, for the tests and the children
 
 
-@pytest.fixture(autouse=True, scope="session")
-def calibration_cache(tmp_path_factory):
-    """One calibration for the whole session, cached in a temporary folder."""
-    folder = tmp_path_factory.mktemp("runadvisor-cache")
-    old = os.environ.get("RUNADVISOR_CACHE_DIR")
-    os.environ["RUNADVISOR_CACHE_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("RUNADVISOR_CACHE_DIR", None)
-    else:
-        os.environ["RUNADVISOR_CACHE_DIR"] = old
-
-
 @pytest.fixture(autouse=True)
 def nothing_left_behind(tmp_path, monkeypatch):
     """advise must leave no process, no shared-memory segment and no file behind.

@@ -24,19 +24,6 @@ from reports_helpers import (
 sys.path.insert(0, os.path.dirname(__file__))  # reports_helpers, for advise's children
 
 
-@pytest.fixture(autouse=True, scope="session")
-def calibration_cache(tmp_path_factory):
-    """advise() calibrates once per session, cached in a temporary folder."""
-    folder = tmp_path_factory.mktemp("runadvisor-cache")
-    old = os.environ.get("RUNADVISOR_CACHE_DIR")
-    os.environ["RUNADVISOR_CACHE_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("RUNADVISOR_CACHE_DIR", None)
-    else:
-        os.environ["RUNADVISOR_CACHE_DIR"] = old
-
-
 @pytest.fixture(scope="session")
 def profiles():
     return profile_all()
