@@ -28,13 +28,13 @@ from runadvisor.console.files import (
     write_reports,
 )
 from runadvisor.console.options import (
-    ADVISE_RUNNERS,
     FORMATS,
     parse_choices,
     parse_memory,
     parse_seconds,
     parse_workers,
     positive_int_callback,
+    runner_choices,
 )
 from runadvisor.console.output import print_reports
 from runadvisor.console.summaries import print_advice, print_profile, print_run
@@ -157,7 +157,7 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default="sequential",
             metavar="NAME",
             show_default=True,
-            help="sequential, thread, parallel, or a runner class (ThreadRunner, pkg.MyRunner).",
+            help=f"{', '.join(runner_choices())}, or a runner class (ThreadRunner, pkg.MyRunner).",
         ),
         click.option(
             "--workers",
@@ -267,7 +267,8 @@ def profile(
 @click.option(
     "--runners",
     metavar="LIST",
-    help="Runners to consider, comma-separated (default: sequential,thread,parallel).",
+    help=f"Runners to consider, comma-separated, from {','.join(runner_choices())} "
+    "(default: the usual candidates).",
 )
 @click.option(
     "--workers", "-w", "workers_text", metavar="LIST", help="Worker counts to try, e.g. 1,2,4."
@@ -329,7 +330,7 @@ def advise(
     Example:
       runadvisor advise examples/cpu_transform/pipeline.py --workers 1,2,4
     """
-    chosen = parse_choices(runners, "--runners", ADVISE_RUNNERS) or list(ADVISE_RUNNERS)
+    chosen = parse_choices(runners, "--runners", runner_choices())
     worker_counts = parse_workers(workers_text)
     timeout_s = parse_seconds(timeout, "--timeout")
     limit = parse_memory(memory_limit)
@@ -347,7 +348,7 @@ def advise(
         catalog,
         name,
         quiet,
-        runners=tuple(chosen),
+        runners=None if chosen is None else tuple(chosen),
         workers=worker_counts,
         repeats=repeats,
         predict_only=predict_only,

@@ -5,6 +5,9 @@ import sys
 import psutil
 import pytest
 
+from runadvisor.machine import SHM_DIR
+from runadvisor.runners import transfer
+
 sys.path.insert(0, os.path.dirname(__file__))  # pipelines.py, for the tests and the children
 
 
@@ -28,7 +31,9 @@ def nothing_left_behind(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     yield
     assert live_children() == [], "processes left running"
-    leaked = [path for pid in children for path in glob.glob(f"/dev/shm/runadvisor-{pid}-*")]
+    leaked = [
+        path for pid in children for path in glob.glob(f"{SHM_DIR}/{transfer.process_prefix(pid)}*")
+    ]
     assert not leaked, f"shared-memory segments left: {leaked}"
     assert os.listdir(tmp_path) == [], "files left in the working directory"
 

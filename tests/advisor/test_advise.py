@@ -331,7 +331,7 @@ def test_a_facts_run_over_the_timeout_is_an_advice_error():
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"runners": ("bogus",)}, "unknown runner 'bogus'"),
+        ({"runners": ("bogus",)}, "'bogus' is not a runner"),
         ({"runners": ()}, "at least one"),
         ({"repeats": 0}, "repeats=0"),
         ({"workers": [0]}, "positive whole numbers"),

@@ -15,6 +15,8 @@ import pytest
 
 from runadvisor import DataCatalog, node, pipeline
 from runadvisor.advisor.measure import Outcome, Runs, kill_tree, measure_run, run_isolated
+from runadvisor.machine import SHM_DIR
+from runadvisor.runners import UnpicklableDataError, transfer
 
 
 def answer(x):
@@ -65,9 +67,11 @@ def test_an_exception_comes_back_with_its_traceback():
     assert "in fail" in str(outcome.error.__cause__)
 
 
-def test_an_answer_that_does_not_pickle_is_a_failure():
+def test_an_answer_that_does_not_pickle_is_found_unpicklable_by_type():
     outcome = run_isolated(unpicklable_answer, (), timeout=10)
-    assert outcome.status == "failed" and "pickle" in outcome.reason.lower()
+    assert outcome.status == "unpicklable"
+    assert isinstance(outcome.error, UnpicklableDataError)
+    assert "does not pickle" in outcome.reason
 
 
 def hang_with(array, seconds):
@@ -88,7 +92,7 @@ def test_a_hung_parallel_run_is_stopped_with_its_workers():
 
     def watch():  # while the nodes hang, their input sits in the child's /dev/shm segment
         for child in psutil.Process().children():
-            seen.update(glob.glob(f"/dev/shm/runadvisor-{child.pid}-*"))
+            seen.update(glob.glob(f"{SHM_DIR}/{transfer.process_prefix(child.pid)}*"))
 
     timer = threading.Timer(0.8, watch)
     timer.start()
@@ -145,7 +149,7 @@ def test_kill_tree_of_a_gone_process_is_harmless():
 def test_spawned_children_get_the_job_by_cloudpickle(monkeypatch):
     from runadvisor.advisor import measure
 
-    monkeypatch.setattr(measure, "start_method", lambda: "spawn")
+    monkeypatch.setattr(measure, "default_start_method", lambda: "spawn")
     pipe = pipeline([node(lambda x: x + 1, "x", "y", name="lambda_node")])
     outcome = measure_run(pipe, DataCatalog(raw_data={"x": 1}), "sequential", 1, timeout=60)
     assert outcome.status == "ok", outcome.reason

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from runadvisor.advisor import Candidate
@@ -9,9 +11,7 @@ from runadvisor.advisor.recommend import choose
 
 
 def measured(runner, workers, walls, predicted):
-    c = Candidate(runner, workers, predicted=predicted, status="ok")
-    c.record(walls)
-    return c
+    return Candidate(runner, workers, predicted=predicted, status="ok", measured=tuple(walls))
 
 
 def test_the_fastest_wins_when_clearly_faster():
@@ -70,7 +70,7 @@ def test_summary_when_noise_hides_the_predicted_gain():
 
     seq = measured("SequentialRunner", 1, [0.50, 0.55], 0.53)
     par = measured("ParallelRunner", 2, [0.52, 0.56], 0.28)
-    par.speedup = seq.median / par.median
+    par = replace(par, speedup=seq.median / par.median)
     facts = PipelineFacts(4, 0.53, 0.14, 3.9, 4, 0.9, 0.0, 0.98, 0, None)
     rec = Recommendation("ParallelRunner", 2, par.speedup, "medium", [], [], facts, [seq, par])
     assert choose([seq, par], measured=True) is par

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runadvisor.advisor import MachineCosts, NodeCost, bounds, simulate
-from runadvisor.advisor.simulate import critical_path, fair_rates, runner_kind, width
+from runadvisor.advisor.simulate import critical_path, fair_rates, width
 
 FREE = MachineCosts(
     seq_per_node=0.0,
@@ -115,11 +115,12 @@ def test_simulate_a_profile(tiny_profile):
     assert simulate(tiny_profile, "sequential") > 0
 
 
-def test_runner_kind_names():
-    assert runner_kind("ParallelRunner") == "parallel"
-    assert runner_kind("thread") == "thread"
-    with pytest.raises(ValueError, match="unknown runner"):
-        runner_kind("dask")
+def test_simulate_takes_kind_names_class_names_and_aliases():
+    nodes = [NodeCost("a", 1.0, cpu=1.0), NodeCost("b", 1.0, cpu=1.0)]
+    assert simulate(nodes, "ParallelRunner", 2, FREE) == simulate(nodes, "parallel", 2, FREE)
+    assert simulate(nodes, "processes", 2, FREE) == simulate(nodes, "parallel", 2, FREE)
+    with pytest.raises(ValueError, match="not a runner"):
+        simulate(nodes, "nosuchrunner", 2, FREE)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 import zlib
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -235,5 +236,7 @@ def hostile_recommendation_of(rec: Any) -> Any:
         HOSTILE_NODE if name == "crunch_numbers" else name for name in bad.facts.critical_path
     ] + [HOSTILE_NODE]
     bad.facts.unpicklable = [f"{HOSTILE_NODE}: lambda {HOSTILE_TEXT}"]
-    bad.candidates[-1].reason = f"crashed: RuntimeError: {HOSTILE_TEXT}"
+    bad.candidates[-1] = replace(
+        bad.candidates[-1], reason=f"crashed: RuntimeError: {HOSTILE_TEXT}"
+    )
     return bad

@@ -16,7 +16,6 @@ from reports_helpers import HOSTILE_NODE, HOSTILE_TEXT
 from runadvisor.advisor import Recommendation
 from runadvisor.exceptions import RunAdvisorError
 from runadvisor.reports import ReportError, load_any, write_profile_report, write_report
-from runadvisor.reports.common import runner_call
 
 N_RUNS = 4  # profiled runs in the profiles fixture
 
@@ -105,7 +104,7 @@ def test_html_says_the_verdict_reasons_table_facts_and_sections(written, recomme
     html = written["html"].read_text(encoding="utf-8")
     page = parse(written["html"])
     text = " ".join(" ".join(page.text).split())
-    assert f"Use {runner_call(recommendation.runner, recommendation.max_workers)}" in text
+    assert f"Use {recommendation.runner_call}" in text
     assert f"confidence {recommendation.confidence}" in text
     for step in recommendation.path:
         assert " ".join(step[1:].split()) in text

@@ -4,7 +4,8 @@ import os
 import psutil
 import pytest
 
-from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
+from runadvisor.machine import SHM_DIR
+from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner, transfer
 
 RUNNERS = {
     "sequential": lambda: SequentialRunner(),
@@ -23,7 +24,7 @@ def no_leaks():
     """Every test must leave no worker process and no shared-memory segment behind."""
     # Segment names start with the pid of the process that ran the pipeline, so
     # only this test process's segments count (other suites may run beside it).
-    mine = f"/dev/shm/runadvisor-{os.getpid()}-*"
+    mine = f"{SHM_DIR}/{transfer.process_prefix(os.getpid())}*"
     before = set(glob.glob(mine))
     yield
     children = psutil.Process().children(recursive=True)

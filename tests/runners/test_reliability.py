@@ -20,7 +20,7 @@ from runadvisor import (
     node,
     pipeline,
 )
-from runadvisor.runners import ForkWithThreadsWarning, WorkerDiedError
+from runadvisor.runners import ForkWithThreadsWarning, WorkerDiedError, failure_of
 
 
 def identity(x):
@@ -101,10 +101,10 @@ def test_resume_hint_walks_back_to_producers_of_lost_memory_data(tmp_path):
     catalog = DataCatalog({"raw": 1, "disk": PickleDataset(filepath=str(tmp_path / "d.pkl"))})
     with pytest.raises(RuntimeError) as info, pytest.warns(RuntimeWarning):
         SequentialRunner().run(pipe, catalog)
-    notes = "\n".join(info.value.__notes__)
     # 'both' lived in memory and is gone: resume from c_combine, whose inputs are
     # 'mem' (memory, lost: rerun its producer) and 'disk' (a file that exists).
-    assert '--from-nodes "a_make_memory"' in notes
+    assert failure_of(info.value).resume_from == ("a_make_memory",)
+    assert "pipeline.from_nodes('a_make_memory')" in "\n".join(info.value.__notes__)
 
 
 CTRL_C_SCRIPT = textwrap.dedent(

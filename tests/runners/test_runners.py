@@ -19,7 +19,7 @@ from runadvisor import (
     node,
     pipeline,
 )
-from runadvisor.runners import RunnerError, RunTimeoutError, WorkerDiedError
+from runadvisor.runners import RunnerError, RunTimeoutError, WorkerDiedError, failure_of
 
 
 def process_a(data):
@@ -250,10 +250,13 @@ def test_failure_keeps_the_original_exception_names_the_node_and_says_where_to_r
     catalog = DataCatalog({"raw": 7, "saved": PickleDataset(filepath=str(tmp_path / "s.pkl"))})
     with pytest.raises(ValueError, match="bad value 7") as info, pytest.warns(RuntimeWarning):
         runner.run(pipe, catalog)
+    failure = failure_of(info.value)
+    assert (failure.node, failure.runner) == ("explode", type(runner).__name__)
+    assert failure.resume_from == ("explode",)
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "Node 'explode' failed" in notes
-    assert '--from-nodes "explode"' in notes
     assert "pipeline.from_nodes('explode')" in notes
+    assert "--from-nodes" not in notes  # the library names Python calls, not CLI flags
     assert catalog.load("saved") == 7  # what was saved stays saved
 
 

@@ -5,13 +5,14 @@ import os
 import numpy as np
 import pytest
 
+from runadvisor.machine import shm_available
 from runadvisor.runners import transfer
 
-pytestmark = pytest.mark.skipif(not transfer.shm_available(), reason="needs /dev/shm")
+pytestmark = pytest.mark.skipif(not shm_available(), reason="needs /dev/shm")
 
 
 def prefix():
-    return f"runadvisor-{os.getpid()}-test-"
+    return transfer.process_prefix(os.getpid()) + "test-"
 
 
 def test_small_values_stay_in_band():

@@ -81,6 +81,12 @@ class MachineCosts:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+    def default_warning(self) -> str | None:
+        """Say so when the predictions use default costs, not this machine's."""
+        if self.source != "default":
+            return None
+        return f"{self.note}; the predictions use default costs, not this machine's."
+
     def summary(self) -> str:
         """One line of the figures, for paths and reports."""
         return (
@@ -98,9 +104,7 @@ def machine_key() -> dict[str, Any]:
     import psutil
 
     from runadvisor import __version__
-    from runadvisor.advisor.measure import start_method
-    from runadvisor.profiles.machine import gil_enabled
-    from runadvisor.runners.base import available_cores
+    from runadvisor.machine import default_start_method, gil_enabled, usable_cores
     from runadvisor.runners.parallel import resolve_start_method
 
     return {
@@ -111,16 +115,16 @@ def machine_key() -> dict[str, Any]:
         "gil_enabled": gil_enabled(),
         "host": platform.node(),
         "platform": platform.platform(terse=True),
-        "cores": available_cores(),
+        "cores": usable_cores(),
         "total_memory": int(psutil.virtual_memory().total),
         "runner_start_method": resolve_start_method(None),
-        "advisor_start_method": start_method(),
+        "advisor_start_method": default_start_method(),
     }
 
 
 def cache_path() -> Path | None:
     """Where the figures are cached, or None when caching is off."""
-    from runadvisor.runners.base import available_cores
+    from runadvisor.machine import usable_cores
 
     folder = os.environ.get(CACHE_ENV)
     if folder is None:
@@ -128,7 +132,7 @@ def cache_path() -> Path | None:
         folder = os.path.join(base, "runadvisor")
     elif not folder:
         return None
-    return Path(folder) / f"calibration-{platform.python_version()}-{available_cores()}.json"
+    return Path(folder) / f"calibration-{platform.python_version()}-{usable_cores()}.json"
 
 
 def calibrate(*, refresh: bool = False, timeout: float = PROBE_TIMEOUT) -> MachineCosts:
@@ -143,7 +147,8 @@ def calibrate(*, refresh: bool = False, timeout: float = PROBE_TIMEOUT) -> Machi
         cached = _read_cache(path, key)
         if cached is not None:
             return cached
-    from runadvisor.advisor.measure import OK, run_isolated
+    from runadvisor.advisor.measure import run_isolated
+    from runadvisor.advisor.status import OK
 
     outcome = run_isolated(probe, (), timeout)
     if outcome.status != OK:
@@ -262,9 +267,8 @@ def _fork_cost(repeats: int = 3) -> float:
 
 def probe() -> dict[str, Any]:
     """Measure the costs here and now (about half a second); returns ``MachineCosts`` fields."""
-    from runadvisor.profiles.machine import gil_enabled
+    from runadvisor.machine import gil_enabled, usable_cores
     from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
-    from runadvisor.runners.base import available_cores
     from runadvisor.runners.parallel import resolve_start_method
 
     began = time.perf_counter()
@@ -299,7 +303,7 @@ def probe() -> dict[str, Any]:
         "process_round_trip": round_trip,
         "pipe_rate": rates["pipe_rate"],
         "shm_rate": rates["shm_rate"],
-        "cores": available_cores(),
+        "cores": usable_cores(),
         "gil_enabled": gil_enabled(),
         "start_method": resolve_start_method(None),
         "measured_at": datetime.now(timezone.utc).isoformat(),

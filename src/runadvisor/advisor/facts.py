@@ -138,7 +138,8 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     from runadvisor.io.pickling import find_unpicklable
     from runadvisor.profiles import Profiler
     from runadvisor.runners import SequentialRunner
-    from runadvisor.runners.parallel import resolve_start_method, worker_side_datasets
+    from runadvisor.runners.parallel import resolve_start_method
+    from runadvisor.runners.placement import holds_data, place, read_here
 
     runner = SequentialRunner()
     checker = AdvisorObserver()
@@ -158,8 +159,8 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
 
     method = resolve_start_method(None)
     # The engine's own rule for what loads inside the workers; the rest travels.
-    inside = worker_side_datasets(pipeline.nodes, catalog, method)
-    travels = {name: name not in inside for name in sorted(pipeline.datasets())}
+    placement = place(pipeline.nodes, catalog, method)
+    travels = {name: placement.travels(name) for name in sorted(pipeline.datasets())}
     sizes: dict[str, tuple[int, int]] = {}
     unpicklable: list[str] = []
     for name, (inband, buffers, why) in sorted(checker.sizes.items()):
@@ -170,11 +171,10 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
             sizes[name] = (int(inband or 0), int(buffers or 0))
     for name in sorted(pipeline.inputs()):
         dataset = catalog.get(name)
-        peek = getattr(dataset, "_peek", None)
-        if not travels.get(name, True) or peek is None:
+        if not travels.get(name, True) or not holds_data(dataset):
             continue
         try:
-            value = peek()
+            value = read_here(dataset)
         except Exception:
             continue
         inband, buffers, why = transfer_size(value, root=f"catalog['{name}']")
@@ -204,16 +204,6 @@ def _groups_width(pipeline: Any) -> int | None:
     if groups is None:
         return None
     return max((len(group) for group in groups), default=0)
-
-
-def _pickles(value: Any) -> bool:
-    import cloudpickle
-
-    try:
-        cloudpickle.dumps(value, protocol=5, buffer_callback=lambda _: False)
-    except Exception:
-        return False
-    return True
 
 
 # -- in the parent -------------------------------------------------------------------
@@ -302,3 +292,35 @@ def _widest_level(nodes: list[NodeCost]) -> int:
     for d in depth:
         counts[d] = counts.get(d, 0) + 1
     return max(counts.values(), default=0)
+
+
+def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[str, Any]:
+    """Run :func:`facts_job` in a fresh subprocess; return its answer.
+
+    The pipeline's own error is raised if it fails there (there is nothing to
+    advise on a pipeline that does not run); AdviceError if it times out or
+    crashes.
+    """
+    from runadvisor.advisor.errors import AdviceError
+    from runadvisor.advisor.measure import run_isolated
+    from runadvisor.advisor.status import CRASHED, OK, TIMEOUT
+    from runadvisor.exceptions import add_note
+
+    outcome = run_isolated(facts_job, (pipeline, catalog), timeout)
+    if outcome.status == OK:
+        return outcome.value
+    if outcome.status == TIMEOUT:
+        raise AdviceError(
+            f"The profiled sequential run did not finish within timeout={timeout:g} s, and "
+            "advise needs one complete run to reason about. Give a larger timeout (it applies "
+            "to each run)."
+        )
+    if outcome.status == CRASHED or outcome.error is None:
+        raise AdviceError(f"The profiled sequential run crashed: {outcome.reason}.")
+    error = outcome.error
+    add_note(
+        error,
+        "runadvisor.advise: the pipeline failed in its profiled SequentialRunner run (in a "
+        "subprocess), so there is nothing to advise on yet. Fix the error and advise again.",
+    )
+    raise error

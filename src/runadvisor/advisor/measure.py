@@ -36,21 +36,8 @@ from typing import Any
 
 import cloudpickle
 
-# Statuses of a run or candidate, as in docs/architecture.md.
-OK = "ok"
-TIMEOUT = "timeout"
-CRASHED = "crashed"
-FAILED = "failed"
-UNPICKLABLE = "unpicklable"
-SKIPPED = "skipped"
-PREDICTED = "predicted"
-
-RUNNER_NAMES = {
-    "sequential": "SequentialRunner",
-    "thread": "ThreadRunner",
-    "parallel": "ParallelRunner",
-}
-KIND_OF = {name: kind for kind, name in RUNNER_NAMES.items()}
+from runadvisor.advisor.status import CRASHED, FAILED, OK, TIMEOUT, UNPICKLABLE
+from runadvisor.machine import default_start_method
 
 _EXIT_GRACE = 2.0  # seconds a child that has answered gets to exit on its own
 
@@ -80,11 +67,6 @@ class _ChildTraceback(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-def start_method() -> str:
-    """How the advisor starts its children: ``fork`` where it exists, else ``spawn``."""
-    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def run_isolated(
     job: Callable[..., Any], args: Sequence[Any] = (), timeout: float | None = None
 ) -> Outcome:
@@ -93,7 +75,7 @@ def run_isolated(
     ``job`` must return picklable data. Never raises for what happens in the
     child; a KeyboardInterrupt in the parent kills the child and propagates.
     """
-    method = start_method()
+    method = default_start_method()
     context = multiprocessing.get_context(method)
     payload: Any = (job, tuple(args)) if method == "fork" else cloudpickle.dumps((job, args))
     receiver, sender = context.Pipe(duplex=False)
@@ -153,7 +135,7 @@ def _wait(process: Any, receiver: Any, timeout: float | None, began: float) -> O
 
 
 def _crashed(exitcode: int | None, elapsed: float) -> Outcome:
-    from runadvisor.runners.process_pool import describe_exit
+    from runadvisor.runners.errors import describe_exit
 
     return Outcome(
         CRASHED,
@@ -217,10 +199,11 @@ def _sweep_segments(pid: int | None) -> None:
     """Remove /dev/shm segments a killed run's ParallelRunner could not clean up."""
     if pid is None:
         return
+    from runadvisor.machine import shm_available
     from runadvisor.runners import transfer
 
-    if transfer.shm_available():
-        transfer.sweep(f"runadvisor-{pid}-")
+    if shm_available():
+        transfer.sweep(transfer.process_prefix(pid))
 
 
 # -- in the child -------------------------------------------------------------------
@@ -235,8 +218,15 @@ def _child_main(sender: Any, payload: Any) -> None:
         message = ("error", _pack_error(exc))
     try:
         sender.send(message)
-    except Exception as exc:  # the job's answer did not pickle
-        sender.send(("error", _pack_error(exc)))
+    except Exception as exc:  # the job's answer did not pickle: say so by type, not by text
+        from runadvisor.runners.errors import UnpicklableDataError
+
+        problem = UnpicklableDataError(
+            "the run's answer does not pickle, so it could not be sent back to the advisor: "
+            f"{type(exc).__name__}: {exc}",
+            [f"answer: {type(exc).__name__}: {exc}"],
+        )
+        sender.send(("error", _pack_error(problem)))
     sender.close()
 
 
@@ -270,50 +260,37 @@ def _pack_error(exc: BaseException) -> dict[str, Any]:
 
 def classify(exc: BaseException) -> str:
     """``"unpicklable"`` when data could not cross a process boundary, ``"crashed"`` when a
-    worker process died, else ``"failed"``."""
-    from runadvisor.runners import RunnerError, UnpicklableDataError, WorkerDiedError
+    worker process died, else ``"failed"`` (decided by type, never by message)."""
+    from runadvisor.runners import UnpicklableDataError, WorkerDiedError
 
     if isinstance(exc, WorkerDiedError):
         return CRASHED
-    if isinstance(exc, (UnpicklableDataError, pickle.PicklingError)):
-        return UNPICKLABLE
-    if isinstance(exc, RunnerError) and "cannot be pickled" in str(exc):
+    if isinstance(exc, UnpicklableDataError):
         return UNPICKLABLE
     return FAILED
 
 
 def describe_error(exc: BaseException) -> str:
-    """``Type: first line of the message``, plus which node failed when the runner said so."""
+    """``Type: first line of the message``, plus which node failed when the run says so."""
+    from runadvisor.runners import failure_of
+
     lines = str(exc).strip().splitlines()
     text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-    for note in getattr(exc, "__notes__", None) or ():
-        if isinstance(note, str) and note.startswith("Node '"):
-            text += f" ({note.rstrip('.')})"
-            break
+    failure = failure_of(exc)
+    if failure is not None:
+        text += f" (Node '{failure.node}' failed under {failure.runner})"
     return text
 
 
 # -- jobs ----------------------------------------------------------------------------
 
 
-def make_runner(kind: str, workers: int | None = None) -> Any:
-    """A runner of ``kind`` ("sequential", "thread", "parallel") with ``workers`` workers."""
-    from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
-
-    if kind == "sequential":
-        return SequentialRunner()
-    if kind == "thread":
-        return ThreadRunner(max_workers=workers)
-    if kind == "parallel":
-        return ParallelRunner(max_workers=workers)
-    raise ValueError(f"unknown runner kind {kind!r}")
-
-
 def measured_run_job(pipeline: Any, catalog: Any, kind: str, workers: int) -> dict[str, Any]:
     """One profiled run (in the child): its wall time, the tree's peak memory, its profile."""
     from runadvisor.profiles import profile_run
+    from runadvisor.runners import registry
 
-    profile = profile_run(pipeline, catalog, make_runner(kind, workers))
+    profile = profile_run(pipeline, catalog, registry.get(kind).build(workers))
     return {
         "wall": profile.wall,
         "peak_rss": peak_rss(profile),

@@ -1,9 +1,10 @@
 """Candidates, choosing among them, and the Recommendation (saved as versioned JSON).
 
 Choosing: the fastest candidate wins, but any candidate within noise of it
-(median within max(5%, the spreads of both, 2 ms); for predictions, within
-10%) counts as a tie, and ties go to the simpler runner (SequentialRunner <
-ThreadRunner < ParallelRunner), then to fewer workers. Measured times decide
+(median within max(5%, the spreads of both, 10 ms); for predictions, within
+10%) counts as a tie, and ties go to the simpler runner (the registry's
+``rank``: SequentialRunner < ThreadRunner < ParallelRunner), then to fewer
+workers. Measured times decide
 when there are any; predicted ones otherwise. One refinement: a tied candidate
 predicted 25% slower than another tied one is not a real tie but measurements
 too noisy to tell them apart (a busy machine); the prediction breaks it, and
@@ -23,8 +24,9 @@ from typing import Any
 
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.advisor.facts import PipelineFacts
-from runadvisor.advisor.measure import KIND_OF, OK, PREDICTED, RUNNER_NAMES, SKIPPED
+from runadvisor.advisor.status import OK, PREDICTED, SKIPPED
 from runadvisor.jsonfile import check_header, read_json, write_json
+from runadvisor.runners import registry
 from runadvisor.units import fmt_seconds_prose
 
 SCHEMA = "runadvisor.advice"
@@ -37,10 +39,12 @@ TIE_SECONDS = (
 )
 NOISE_SPEEDUP = 1.05  # a measured speedup under this is no speedup
 PREDICTED_GAP = 1.25  # tied measurements, but predictions this far apart: noise, not a tie
-SIMPLICITY = {"SequentialRunner": 0, "ThreadRunner": 1, "ParallelRunner": 2}
+BASELINE_KIND = "sequential"  # every speedup is measured against this kind
+UNKNOWN_RANK = 99  # a kind no longer registered (an old advice file) counts as least simple
 
 FRAME_COLUMNS = [
     "label",
+    "kind",
     "runner",
     "workers",
     "status",
@@ -57,25 +61,27 @@ FRAME_COLUMNS = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Candidate:
-    """One (runner, workers) the advisor considered: predicted, and measured unless skipped.
+    """One (runner kind, workers) the advisor considered: predicted, and measured unless skipped.
 
-    ``runner`` is a class name; times in seconds; ``lower_bound``/``upper_bound``
+    ``kind`` is a registered kind's name (``"thread"``) and ``runner`` its class
+    name (``"ThreadRunner"``); times in seconds; ``lower_bound``/``upper_bound``
     are max(T1/P, T_inf) and T1/P + T_inf; ``measured`` the wall time of each
     run, ``median`` and ``spread`` (max - min) over them; ``peak_rss`` the
-    process tree's peak memory (bytes); ``status`` one of "ok", "timeout",
-    "crashed", "failed", "unpicklable", "skipped", "predicted"; ``reason`` why
-    (for anything but a clean measurement); ``speedup`` sequential time / this
-    time (measured where both were measured, else predicted).
+    process tree's peak memory (bytes); ``status`` one of the words in
+    :mod:`runadvisor.advisor.status`; ``reason`` why (for anything but a clean
+    measurement); ``speedup`` sequential time / this time (measured where both
+    were measured, else predicted).
     """
 
-    runner: str
+    kind: str
     workers: int
+    runner: str = ""
     predicted: float | None = None
     lower_bound: float | None = None
     upper_bound: float | None = None
-    measured: list[float] = field(default_factory=list)
+    measured: tuple[float, ...] = ()
     median: float | None = None
     spread: float | None = None
     peak_rss: int | None = None
@@ -83,46 +89,67 @@ class Candidate:
     reason: str | None = None
     speedup: float | None = None
 
+    def __post_init__(self) -> None:
+        found = registry.find(self.kind)  # a class name or alias names its kind too
+        if found is not None:
+            object.__setattr__(self, "kind", found.name)
+        if not self.runner:
+            object.__setattr__(self, "runner", found.class_name if found else self.kind)
+        if self.measured and self.median is None:
+            walls = tuple(float(w) for w in self.measured)
+            object.__setattr__(self, "measured", walls)
+            object.__setattr__(self, "median", statistics.median(walls))
+            object.__setattr__(self, "spread", max(walls) - min(walls))
+
     @property
-    def kind(self) -> str:
-        """The runner's kind: "sequential", "thread" or "parallel"."""
-        return KIND_OF[self.runner]
+    def key(self) -> tuple[str, int]:
+        """``(kind, workers)``: what tells candidates apart."""
+        return self.kind, self.workers
+
+    @property
+    def spec(self) -> registry.RunnerKind | None:
+        """The registry's description of this kind (None if no longer registered)."""
+        return registry.find(self.kind)
+
+    @property
+    def rank(self) -> int:
+        """Simplicity of the kind (lower is simpler)."""
+        spec = self.spec
+        return spec.rank if spec is not None else UNKNOWN_RANK
 
     @property
     def label(self) -> str:
         """``SequentialRunner`` or ``ThreadRunner(4)``: the key of its profile."""
-        return (
-            self.runner if self.runner == "SequentialRunner" else f"{self.runner}({self.workers})"
-        )
+        spec = self.spec
+        return spec.label(self.workers) if spec is not None else f"{self.runner}({self.workers})"
 
     @property
     def time(self) -> float | None:
         """The measured median if measured, else the prediction."""
         return self.median if self.status == OK and self.median is not None else self.predicted
 
-    def record(self, walls: Sequence[float]) -> None:
-        """Store measured wall times and their median and spread."""
-        self.measured = [float(w) for w in walls]
-        if self.measured:
-            self.median = statistics.median(self.measured)
-            self.spread = max(self.measured) - min(self.measured)
-
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (with ``label``)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["measured"] = list(self.measured)
         data["label"] = self.label
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Candidate:
-        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        """Inverse of :meth:`to_dict`; unknown keys are ignored (older files lack ``kind``)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if "kind" not in values:
+            found = registry.find(str(values.get("runner", "")))
+            values["kind"] = found.name if found else str(values.get("runner", ""))
+        values["measured"] = tuple(values.get("measured") or ())
+        return cls(**values)
 
 
 def simplicity(candidate: Candidate) -> tuple[int, int]:
     """Sort key: simpler runner first, then fewer workers."""
-    return SIMPLICITY.get(candidate.runner, 3), candidate.workers
+    return candidate.rank, candidate.workers
 
 
 def tied(candidates: Sequence[Candidate], *, measured: bool = True) -> list[Candidate]:
@@ -169,8 +196,9 @@ def separated(ties: Sequence[Candidate]) -> list[Candidate]:
 class Recommendation:
     """Which runner and how many workers, with the evidence.
 
-    ``runner`` is a class name, ``max_workers`` the workers to give it (1 for
-    SequentialRunner), ``speedup`` the expected speedup over SequentialRunner,
+    ``runner`` is a class name and ``kind`` its registered kind (``"thread"``),
+    ``max_workers`` the workers to give it (1 for SequentialRunner), ``speedup``
+    the expected speedup over SequentialRunner,
     ``confidence`` "high", "medium" or "low", ``path`` the decision tree's steps
     and what the simulation and measurements said, in words; ``profiles`` maps
     a label ("facts" for the profiled sequential run the facts come from,
@@ -190,27 +218,30 @@ class Recommendation:
     predict_only: bool = False
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     calibration: dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            found = registry.find(self.runner)
+            self.kind = found.name if found else self.runner
 
     # -- using it ---------------------------------------------------------------------
     def make_runner(self) -> Any:
         """A fresh runner as recommended."""
-        from runadvisor.advisor.measure import make_runner
-
-        kind = KIND_OF[self.runner]
-        return make_runner(kind, None if kind == "sequential" else self.max_workers)
+        return registry.get(self.kind).build(self.max_workers)
 
     @property
     def chosen(self) -> Candidate | None:
         """The candidate the recommendation is based on."""
         for candidate in self.candidates:
-            if candidate.runner == self.runner and candidate.workers == self.max_workers:
+            if candidate.kind == self.kind and candidate.workers == self.max_workers:
                 return candidate
         return None
 
     @property
     def baseline(self) -> Candidate | None:
-        """The SequentialRunner candidate."""
-        return next((c for c in self.candidates if c.runner == "SequentialRunner"), None)
+        """The SequentialRunner candidate (every speedup is against it)."""
+        return next((c for c in self.candidates if c.kind == BASELINE_KIND), None)
 
     def __str__(self) -> str:
         lines = [self._headline()]
@@ -228,9 +259,10 @@ class Recommendation:
     @property
     def runner_call(self) -> str:
         """The runner as code to paste: ``SequentialRunner()`` or ``X(max_workers=N)``."""
-        if self.runner == "SequentialRunner":
-            return "SequentialRunner()"
-        return f"{self.runner}(max_workers={self.max_workers})"
+        spec = registry.find(self.kind)
+        if spec is not None:
+            return spec.call(self.max_workers)
+        return registry.call_for(self.runner, self.max_workers)
 
     def _headline(self) -> str:
         call = self.runner_call
@@ -286,6 +318,7 @@ class Recommendation:
             "schema": SCHEMA,
             "version": SCHEMA_VERSION,
             "runner": self.runner,
+            "kind": self.kind,
             "max_workers": self.max_workers,
             "speedup": self.speedup,
             "confidence": self.confidence,
@@ -311,6 +344,7 @@ class Recommendation:
         try:
             return cls(
                 runner=str(data["runner"]),
+                kind=str(data.get("kind") or ""),
                 max_workers=int(data["max_workers"]),
                 speedup=data.get("speedup"),
                 confidence=str(data["confidence"]),
@@ -351,6 +385,7 @@ class Recommendation:
         rows = [
             {
                 "label": c.label,
+                "kind": c.kind,
                 "runner": c.runner,
                 "workers": c.workers,
                 "status": c.status,
@@ -372,8 +407,3 @@ class Recommendation:
             frame[column] = frame[column].astype("float64")
         frame["peak_rss"] = frame["peak_rss"].astype("Int64")
         return frame
-
-
-def runner_name(kind: str) -> str:
-    """Class name of a runner kind."""
-    return RUNNER_NAMES[kind]

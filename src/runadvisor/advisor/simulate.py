@@ -31,17 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runadvisor.advisor.calibrate import MachineCosts
-
-KINDS = ("sequential", "thread", "parallel")
-_ALIASES = {
-    "sequential": "sequential",
-    "sequentialrunner": "sequential",
-    "thread": "thread",
-    "threadrunner": "thread",
-    "parallel": "parallel",
-    "parallelrunner": "parallel",
-    "process": "parallel",
-}
+from runadvisor.runners import registry
 
 
 @dataclass(frozen=True)
@@ -87,17 +77,6 @@ class NodeCost:
     def waiting(self) -> float:
         """Seconds neither computing, nor waiting for a CPU, nor holding the GIL: I/O, sleep."""
         return max(0.0, self.wall - max(self.wanting_cpu, self.gil_time))
-
-
-def runner_kind(name: str) -> str:
-    """The kind ("sequential", "thread" or "parallel") of a kind or runner class name."""
-    kind = _ALIASES.get(str(name).lower())
-    if kind is None:
-        raise ValueError(
-            f"unknown runner {name!r}: use 'sequential', 'thread' or 'parallel' "
-            "(or SequentialRunner, ThreadRunner, ParallelRunner)"
-        )
-    return kind
 
 
 def nodes_from_profile(
@@ -211,30 +190,30 @@ def simulate(
     """Predicted wall time (seconds) of ``runner`` with ``workers`` workers.
 
     ``profile_or_nodes`` is a RunProfile (ideally of a sequential run) or a list
-    of NodeCost; ``runner`` a kind or class name; ``costs`` this machine's
+    of NodeCost; ``runner`` a registered kind's name or class name (its
+    ``model`` decides how it is simulated); ``costs`` this machine's
     calibration (default: :class:`MachineCosts` defaults with this machine's cores).
     """
     if costs is None:
-        from runadvisor.profiles.machine import gil_enabled
-        from runadvisor.runners.base import available_cores
+        from runadvisor.machine import gil_enabled, usable_cores
 
-        costs = MachineCosts(cores=available_cores(), gil_enabled=gil_enabled())
+        costs = MachineCosts(cores=usable_cores(), gil_enabled=gil_enabled())
     nodes = (
         list(profile_or_nodes)
         if isinstance(profile_or_nodes, (list, tuple))
         else nodes_from_profile(profile_or_nodes)
     )
-    kind = runner_kind(runner)
+    model = registry.get(runner).model
     if not nodes:
         return costs.run_overhead
     per_node = costs.seq_per_node
-    if kind == "sequential":
+    if model == "inline":
         return costs.run_overhead + sum(node.wall + per_node for node in nodes)
     used = max(1, min(int(workers), width(nodes)))
     durations = []
     usage = []
     capacity = {"cpu": float(max(1, costs.cores))}
-    if kind == "thread":
+    if model == "threads":
         if costs.gil_enabled:
             capacity["gil"] = 1.0
         extra = per_node + costs.thread_handoff  # Python work: holds the GIL and a core

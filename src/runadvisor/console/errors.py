@@ -8,7 +8,6 @@ exits 130.
 
 from __future__ import annotations
 
-import re
 import shlex
 import traceback
 from typing import Any
@@ -16,17 +15,11 @@ from typing import Any
 from rich.text import Text
 
 from runadvisor.console.output import err_console, error_line, say
-from runadvisor.exceptions import RunAdvisorError
+from runadvisor.exceptions import RunAdvisorError, free_notes
 
 EXIT_NODE_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
-_NODE_FAILED_NOTE = re.compile(r"^Node '(?P<node>.*)' failed under (?P<runner>\w+)\.$", re.S)
-_RESUME_NOTE = re.compile(r"runadvisor run \.\.\. ")
-
-
-def _notes(exc: BaseException) -> list[str]:
-    return [str(note) for note in getattr(exc, "__notes__", None) or []]
 
 
 def report_exception(exc: BaseException, debug: bool, command: list[str] | None) -> int:
@@ -43,22 +36,30 @@ def report_exception(exc: BaseException, debug: bool, command: list[str] | None)
             message = message.replace(" (run with --debug for the traceback)", "")
         error_line(message)
         return EXIT_USER_ERROR
-    notes = _notes(exc)
-    failed = next((m for m in map(_NODE_FAILED_NOTE.match, notes) if m), None)
+    from runadvisor.runners import failure_of
+    from runadvisor.runners.errors import resume_sentence
+
+    failure = failure_of(exc)
     text = str(exc).strip()
     detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    if failed is None:
+    if failure is None:
         error_line(
             f"unexpected {detail}. This may be a bug in runadvisor; rerun with --debug "
             "for the traceback and report it."
         )
         return EXIT_NODE_FAILED
-    error_line(f"node '{failed.group('node')}' failed under {failed.group('runner')}: {detail}")
-    prefix = "runadvisor run " + (shlex.join(command) + " " if command else "")
-    for note in notes:
-        if _NODE_FAILED_NOTE.match(note) or note.startswith("runadvisor: the partial profile"):
-            continue
-        say(err_console(), "  " + _RESUME_NOTE.sub(prefix, note))
+    error_line(f"node '{failure.node}' failed under {failure.runner}: {detail}")
+    for other in failure.others:
+        say(
+            err_console(), f"  Node '{other.node}' also failed: {other.error_type}: {other.message}"
+        )
+    for note in free_notes(exc):
+        say(err_console(), "  " + note)
+    if failure.resume_from:
+        prefix = "runadvisor run " + (shlex.join(command) + " " if command else "")
+        names = ",".join(failure.resume_from)
+        how = f'{prefix}--from-nodes "{names}", or {failure.python_hint()}'
+        say(err_console(), "  " + resume_sentence(failure, how))
     if not debug:
         say(err_console(), "  (run with --debug for the traceback)")
     return EXIT_NODE_FAILED

@@ -42,9 +42,11 @@ def load(target: str) -> tuple[Any, Any, str]:
 
 @contextmanager
 def _quiet_resume_warning() -> Iterator[None]:
-    """The engine warns with the resume hint; the CLI prints it from the exception's notes."""
+    """The engine warns with the resume hint; the CLI prints it from the failure record."""
+    from runadvisor.runners import ResumeHintWarning
+
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"There are \d+ node\(s\) to resume from")
+        warnings.simplefilter("ignore", ResumeHintWarning)
         yield
 
 

@@ -12,7 +12,6 @@ import click
 
 from runadvisor.exceptions import RunAdvisorError
 
-ADVISE_RUNNERS = ("sequential", "thread", "parallel")
 FORMATS = ("html", "md", "json")
 MEMORY_UNITS = {
     "": 1,
@@ -135,14 +134,28 @@ def parse_seconds(value: float | None, option: str) -> float | None:
     return value
 
 
+def runner_choices() -> list[str]:
+    """The runner kinds the command line accepts by name (the registry's)."""
+    from runadvisor.runners import registry
+
+    return registry.names()
+
+
 def make_runner(
     name: str, workers: int | None = None, *, warn: Callable[[str], None] | None = None
 ) -> Any:
-    """A runner from ``sequential``/``thread``/``parallel``, a class name in
-    ``runadvisor.runners`` (``ThreadRunner``) or a dotted path (``pkg.mod.MyRunner``)."""
-    from runadvisor import runners
+    """A runner from a registered kind (``thread``), its class name (``ThreadRunner``)
+    or a dotted path to a runner class (``pkg.mod.MyRunner``)."""
+    from runadvisor.runners import registry
 
-    cls = runner_class(name, runners)
+    kind = registry.find(name)
+    if kind is not None:
+        if workers is not None and not kind.takes_workers:
+            if warn is not None:
+                warn(f"{kind.class_name} runs one node at a time; --workers {workers} is ignored.")
+            workers = None
+        return kind.build(workers)
+    cls = import_runner_class(name)
     accepts_workers = "max_workers" in inspect.signature(cls).parameters
     if workers is not None and not accepts_workers:
         if warn is not None:
@@ -151,30 +164,27 @@ def make_runner(
     return cls(max_workers=workers) if workers is not None else cls()
 
 
-def runner_class(name: str, runners: Any) -> type:
-    """The runner class ``name`` stands for: an alias, a class in ``runners``, or a path."""
+def import_runner_class(name: str) -> type:
+    """The runner class at a dotted path (``pkg.mod.MyRunner`` or ``pkg.mod:MyRunner``)."""
+    from runadvisor.runners import registry
+
     key = name.strip()
-    known = [n for n in dir(runners) if n.endswith("Runner") and n != "AbstractRunner"]
-    aliases = {n[: -len("Runner")].lower(): n for n in known}
-    wanted = aliases.get(key.lower())
-    if wanted is None:
-        wanted = next((n for n in known if n.lower() == key.lower()), None)
-    if wanted is not None:
-        return getattr(runners, wanted)
-    if "." in key or ":" in key:
-        module_name, _, attr = key.replace(":", ".").rpartition(".")
+    if "." not in key and ":" not in key:
         try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
+            registry.get(key)
+        except registry.UnknownRunnerError as exc:
             raise OptionError(
-                f"--runner: cannot import {key!r} ({type(exc).__name__}: {exc}); give "
-                "sequential, thread, parallel, or an importable class like mypkg.MyRunner."
+                f"--runner: {exc} Or give an importable class like mypkg.MyRunner."
             ) from None
-        if isinstance(cls, type) and callable(getattr(cls, "run", None)):
-            return cls
-        raise OptionError(f"--runner: {key!r} is not a runner class (it has no run method).")
-    choices = ", ".join(sorted(aliases))
-    raise OptionError(
-        f"--runner: {key!r} is not a runner; use one of {choices}, a class name like "
-        "ThreadRunner, or an importable class like mypkg.MyRunner."
-    )
+    module_name, _, attr = key.replace(":", ".").rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        choices = ", ".join(registry.names())
+        raise OptionError(
+            f"--runner: cannot import {key!r} ({type(exc).__name__}: {exc}); give "
+            f"{choices}, or an importable class like mypkg.MyRunner."
+        ) from None
+    if isinstance(cls, type) and callable(getattr(cls, "run", None)):
+        return cls
+    raise OptionError(f"--runner: {key!r} is not a runner class (it has no run method).")

@@ -32,11 +32,6 @@ def profile_table(result: Any, limit: int = 20) -> Table:
     return table
 
 
-def _runner_kind(name: str) -> str:
-    """``ThreadRunner`` -> ``thread``: short enough for an 80-column table."""
-    return name[: -len("Runner")].lower() if name.endswith("Runner") and name != "Runner" else name
-
-
 def candidate_table(recommendation: Any) -> Table:
     """One row per candidate; the recommended one in bold green."""
     repeats = max((len(c.measured or ()) for c in recommendation.candidates), default=0)
@@ -54,7 +49,7 @@ def candidate_table(recommendation: Any) -> Table:
     for column in ("runner", "workers", "predicted", "measured", "memory", "speedup", "status"):
         left = column in ("runner", "status")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
-    best = (recommendation.runner, recommendation.max_workers)
+    best = (recommendation.kind, recommendation.max_workers)
     for c in recommendation.candidates:
         measured = "-"
         if c.median is not None:
@@ -63,9 +58,9 @@ def candidate_table(recommendation: Any) -> Table:
         speedup = "-"
         if c.speedup is not None:
             speedup = f"{c.speedup:.2f}x" if c.median is not None else f"~{c.speedup:.2f}x"
-        chosen = (c.runner, c.workers) == best
+        chosen = (c.kind, c.workers) == best
         table.add_row(
-            Text(_runner_kind(str(c.runner))),
+            Text(c.kind),
             str(c.workers if c.workers is not None else "-"),
             f"{c.predicted:.2f} s" if c.predicted is not None else "-",
             measured,

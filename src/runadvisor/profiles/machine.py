@@ -6,14 +6,21 @@ threads can run Python in parallel at all (``gil_enabled``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import platform
-import sys
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import psutil
+
+from runadvisor.machine import (
+    StartMethodError,
+    cgroup_cpu_quota,
+    default_start_method,
+    gil_enabled,
+    resolve_start_method,
+    usable_cores,
+)
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Machine:
     python_version: str
     implementation: str
     gil_enabled: bool
-    start_method: str | None  # multiprocessing start method in effect
+    start_method: str | None  # what ParallelRunner's workers start with
     platform: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,53 +49,12 @@ class Machine:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def gil_enabled() -> bool:
-    """Whether the GIL is on: ``sys._is_gil_enabled()`` on free-threaded builds, else True."""
-    probe = getattr(sys, "_is_gil_enabled", None)
-    return True if probe is None else bool(probe())
-
-
-def usable_cores() -> int:
-    """CPUs this process may run on: its affinity mask where the OS has one."""
-    getaffinity = getattr(os, "sched_getaffinity", None)
-    if getaffinity is not None:
-        try:
-            return max(1, len(getaffinity(0)))
-        except OSError:  # pragma: no cover - exotic kernels
-            pass
-    return os.cpu_count() or 1
-
-
-def cgroup_cpu_quota(path: str = "/sys/fs/cgroup/cpu.max") -> float | None:
-    """The cgroup v2 CPU limit in CPUs (``quota / period``), or None when unlimited/unknown."""
+def _start_method() -> str:
+    """What ParallelRunner would use here by default (environment included)."""
     try:
-        with open(path) as fh:
-            quota, period = fh.read().split()[:2]
-    except (OSError, ValueError):
-        return None
-    if quota == "max":
-        return None
-    try:
-        return int(quota) / int(period)
-    except (ValueError, ZeroDivisionError):
-        return None
-
-
-def start_method() -> str | None:
-    """The multiprocessing start method in effect, without fixing it as a side effect.
-
-    ``multiprocessing.get_start_method()`` would set the default for the whole
-    program, so ask with ``allow_none`` and fall back to the platform default.
-    """
-    method = multiprocessing.get_start_method(allow_none=True)
-    if method is not None:
-        return method
-    default = getattr(multiprocessing.context, "_default_context", None)
-    inner = getattr(default, "_default_context", None)
-    try:
-        return inner.get_start_method() if inner is not None else None
-    except Exception:  # pragma: no cover - private API moved
-        return None
+        return resolve_start_method(None)
+    except StartMethodError:
+        return default_start_method()
 
 
 def collect_machine(start_method_override: str | None = None) -> Machine:
@@ -103,6 +69,6 @@ def collect_machine(start_method_override: str | None = None) -> Machine:
         python_version=platform.python_version(),
         implementation=platform.python_implementation(),
         gil_enabled=gil_enabled(),
-        start_method=start_method_override or start_method(),
+        start_method=start_method_override or _start_method(),
         platform=platform.platform(terse=True),
     )

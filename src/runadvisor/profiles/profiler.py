@@ -259,7 +259,11 @@ def profile_run(
         if profiler.profile is not None:
             try:
                 exc.profile = profiler.profile  # type: ignore[attr-defined]
-                add_note(exc, "runadvisor: the partial profile of this run is in `exc.profile`")
+                add_note(
+                    exc,
+                    "runadvisor: the partial profile of this run is in `exc.profile`",
+                    structured=True,
+                )
             except (AttributeError, TypeError):  # exceptions that refuse attributes
                 pass
         raise

@@ -31,11 +31,6 @@ FAILED = "#c0392b"
 BAND = "#cfe3d6"
 INK = "#1f2328"
 MUTED = "#6b7280"
-RUNNER_COLOURS = {
-    "SequentialRunner": "#6b7280",
-    "ThreadRunner": "#2a9d8f",
-    "ParallelRunner": "#7b5ea7",
-}
 _EXTRA_COLOURS = ["#d1495b", "#edae49", "#00798c", "#30638e", "#8d6a9f", "#5f7a3a"]
 
 STYLE: dict[str, Any] = {
@@ -90,8 +85,11 @@ def _plain(text: object) -> str:
 
 
 def runner_colour(runner: str, index: int = 0) -> str:
-    """The colour of a runner class in every chart."""
-    return RUNNER_COLOURS.get(runner, _EXTRA_COLOURS[index % len(_EXTRA_COLOURS)])
+    """The registry's colour of a runner kind or class; a palette colour for others."""
+    from runadvisor.runners import registry
+
+    kind = registry.find(runner)
+    return kind.colour if kind is not None else _EXTRA_COLOURS[index % len(_EXTRA_COLOURS)]
 
 
 def time_scale(max_seconds: float) -> tuple[float, str]:

@@ -14,13 +14,6 @@ class ReportError(RunAdvisorError):
     """A report that cannot be written or a file that cannot be read back."""
 
 
-def runner_call(runner: str, workers: int | None) -> str:
-    """``ThreadRunner(max_workers=4)`` or ``SequentialRunner()`` (which takes no workers)."""
-    if not workers or runner.lower().startswith("sequential"):
-        return f"{runner}()"
-    return f"{runner}(max_workers={workers})"
-
-
 def slug(text: str, *, limit: int = 40) -> str:
     """A file-name-safe lower-case slug of ``text`` (never empty)."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -17,7 +17,8 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from runadvisor.reports import charts
-from runadvisor.reports.common import runner_call, shorten, slug
+from runadvisor.reports.common import shorten, slug
+from runadvisor.runners import registry
 from runadvisor.units import (
     fmt_bytes,
     fmt_number,
@@ -118,7 +119,7 @@ def from_recommendation(rec: Any) -> Report:
     best = _recommended_index(rec, candidates)
     report = Report(
         title="runadvisor report",
-        verdict=f"Use {runner_call(rec.runner, rec.max_workers)}",
+        verdict=f"Use {registry.call_for(rec.runner, rec.max_workers)}",
         tagline=_tagline(rec, predict_only),
         confidence=str(rec.confidence) if rec.confidence else None,
         predict_only=predict_only,
@@ -154,7 +155,7 @@ def from_profiles(profiles: Mapping[str, Any]) -> Report:
     muted = set()
     for i, (label, p) in enumerate(profiles.items()):
         lanes = {(r.pid, r.thread) for r in p.nodes}
-        call = runner_call(p.runner, p.max_workers)
+        call = registry.call_for(p.runner, p.max_workers)
         rows.append(
             [
                 (label, call),
@@ -209,14 +210,12 @@ def display_label(label: str, profile: Any) -> str:
 
 def profile_label(profile: Any) -> str:
     """``ThreadRunner(4)`` or ``SequentialRunner``: how a run is named in a report."""
-    if not profile.max_workers or _is_sequential(profile.runner):
-        return profile.runner
-    return f"{profile.runner}({profile.max_workers})"
+    return registry.label_for(profile.runner, profile.max_workers)
 
 
 # --- recommendation pieces --------------------------------------------------------------
 def _is_sequential(runner: str) -> bool:
-    return runner.lower().startswith("sequential")
+    return not registry.takes_workers(runner)
 
 
 def _same_workers(a: int | None, b: int | None) -> bool:
@@ -243,7 +242,7 @@ def _tagline(rec: Any, predict_only: bool) -> str:
 
 
 def _label(c: Any) -> str:
-    return f"{c.runner}({c.workers})" if c.workers and not _is_sequential(c.runner) else c.runner
+    return registry.label_for(c.runner, c.workers)
 
 
 def _candidate_table(candidates: Sequence[Any], best: int | None) -> Table:
@@ -512,7 +511,7 @@ def _profile_section(label: str, p: Any, index: int) -> Section:
         f"Stacked bars of CPU, GIL and non-CPU time per node of {label}",
     )
     summary = [
-        Fact("Runner", runner_call(p.runner, p.max_workers)),
+        Fact("Runner", registry.call_for(p.runner, p.max_workers)),
         Fact("Wall time", fmt_seconds(p.wall)),
         Fact("Nodes", str(len(p.nodes))),
         Fact("Lanes used", str(len(lanes))),

@@ -1,25 +1,41 @@
-"""Runners: one scheduler loop, three ways for tasks to reach workers."""
+"""Runners: one scheduler loop, three ways for tasks to reach workers.
 
-from runadvisor.runners.base import AbstractRunner, RunnerError, RunTimeoutError
-from runadvisor.runners.events import NodeEvent
-from runadvisor.runners.parallel import ParallelRunner
-from runadvisor.runners.process_pool import (
+Each kind of runner is described once in :mod:`runadvisor.runners.registry`.
+"""
+
+from runadvisor.runners.base import AbstractRunner
+from runadvisor.runners.errors import (
+    EmptyInputError,
     ForkWithThreadsWarning,
+    NodeFailure,
+    ResumeHintWarning,
+    RunnerError,
+    RunTimeoutError,
     UnpicklableDataError,
     WorkerDiedError,
+    failure_of,
 )
+from runadvisor.runners.events import NodeEvent
+from runadvisor.runners.parallel import ParallelRunner
+from runadvisor.runners.registry import RunnerKind, UnknownRunnerError
 from runadvisor.runners.sequential import SequentialRunner
 from runadvisor.runners.thread import ThreadRunner
 
 __all__ = [
     "AbstractRunner",
+    "EmptyInputError",
     "ForkWithThreadsWarning",
     "NodeEvent",
+    "NodeFailure",
     "ParallelRunner",
+    "ResumeHintWarning",
     "RunTimeoutError",
     "RunnerError",
+    "RunnerKind",
     "SequentialRunner",
     "ThreadRunner",
+    "UnknownRunnerError",
     "UnpicklableDataError",
     "WorkerDiedError",
+    "failure_of",
 ]

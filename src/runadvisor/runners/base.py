@@ -1,31 +1,31 @@
 """What every runner does around the scheduler loop.
 
 Validate, decide which nodes must run, register intermediates, check free
-inputs, pick an executor, run the loop, and turn what happened into outputs or
-one clear error. Runners differ only in ``_make_executor``.
+inputs, build a :class:`RunPlan`, ask the runner for an executor, run the
+loop, and turn what happened into outputs or one clear, typed error. Runners
+differ only in ``_make_executor(plan)``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from runadvisor.exceptions import RunAdvisorError, add_note
+from runadvisor.runners.errors import (
+    NodeFailure,
+    OtherFailure,
+    ResumeHintWarning,
+    RunnerError,
+    RunTimeoutError,
+    attach_failure,
+    resume_sentence,
+)
 from runadvisor.runners.events import NodeEvent
-from runadvisor.runners.scheduler import RunState, RunTimedOut, run_loop
+from runadvisor.runners.scheduler import Executor, RunPlan, RunState, RunTimedOut, run_loop
 
 logger = logging.getLogger("runadvisor.runners")
-
-
-class RunnerError(RunAdvisorError, ValueError):
-    """A run that cannot start as asked: bad option, missing input, unpicklable data."""
-
-
-class RunTimeoutError(RunAdvisorError, TimeoutError):
-    """A node or the whole run took longer than its ``timeout``."""
 
 
 def check_workers(max_workers: Any, runner: str) -> int | None:
@@ -38,13 +38,6 @@ def check_workers(max_workers: Any, runner: str) -> int | None:
             "(or None for the default)."
         )
     return max_workers
-
-
-def available_cores() -> int:
-    """Cores this process may use (affinity respected)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def pipeline_width(nodes: Sequence[Any], parents: dict[Any, Iterable[Any]]) -> int:
@@ -74,6 +67,9 @@ class AbstractRunner:
     Subclasses say how tasks reach workers by implementing ``_make_executor``.
     """
 
+    #: Whether a timed-out node's worker is stopped (processes) or runs on (threads).
+    _kills_on_timeout = False
+
     def __init__(self, max_workers: int | None = None, is_async: bool = False) -> None:
         self._max_workers = check_workers(max_workers, type(self).__name__)
         self._is_async = is_async
@@ -83,13 +79,16 @@ class AbstractRunner:
         """Workers asked for (None: the runner's default)."""
         return self._max_workers
 
+    def __repr__(self) -> str:
+        workers = "" if self._max_workers is None else f"max_workers={self._max_workers}"
+        return f"{type(self).__name__}({workers})"
+
     def _default_workers(self) -> int:
         return 1
 
     def workers_for(self, pipeline: Any) -> int:
         """Workers this runner would use on ``pipeline``: asked or default, capped by its width."""
-        nodes = pipeline.nodes
-        width = pipeline_width(nodes, pipeline.node_dependencies)
+        width = pipeline_width(pipeline.nodes, pipeline.node_dependencies)
         return max(1, min(self._max_workers or self._default_workers(), width))
 
     def run(
@@ -118,164 +117,162 @@ class AbstractRunner:
                 raise RunnerError(f"{name}={value!r}: give a positive number of seconds, or None.")
         free_inputs = pipeline.inputs()
         free_outputs = pipeline.outputs()
-        self._check_inputs(pipeline, catalog, free_inputs)
+        _check_inputs(catalog, free_inputs)
         for name in sorted(pipeline.datasets()):
             if name not in catalog:
                 catalog[name] = MemoryDataset()
         if only_missing_outputs:
-            pipeline = self._missing_outputs_pipeline(pipeline, catalog)
-        nodes = pipeline.nodes
-        parents = pipeline.node_dependencies
-        consumers: dict[str, int] = {}
-        for node in nodes:
-            for name in node.inputs:
-                consumers[name] = consumers.get(name, 0) + 1
-        keep = set(free_inputs) | set(free_outputs)
-        workers = self.workers_for(pipeline)
-        probes = tuple(p for p in (getattr(o, "task_probe", None) for o in observers) if p)
-        timed = timeout is not None or node_timeout is not None
-        executor = self._make_executor(nodes, catalog, workers, probes, timed) if nodes else None
+            pipeline = _missing_outputs_pipeline(pipeline, catalog)
+        plan = self._plan(
+            pipeline, catalog, free_inputs | free_outputs, observers, timeout, node_timeout
+        )
         state = RunState()
-        try:
-            if executor is not None:
-                state = run_loop(
-                    nodes,
-                    parents,
-                    consumers,
-                    keep,
-                    executor,
-                    observers,
-                    timeout=timeout,
-                    node_timeout=node_timeout,
-                )
-        except RunTimedOut as late:
-            executor.shutdown(cancel=True)
-            raise self._timeout_error(late) from None
-        except BaseException:
-            if executor is not None:
-                executor.shutdown(cancel=True)
-            raise
-        if executor is not None:
-            executor.shutdown(cancel=bool(state.failed))
+        if plan.nodes:
+            state = self._run_plan(plan, observers, timeout, node_timeout)
         if state.failed:
             raise self._failure(pipeline, catalog, state)
         return {name: catalog[name] for name in sorted(free_outputs)}
 
-    def _make_executor(
+    def _plan(
         self,
-        nodes: Sequence[Any],
+        pipeline: Any,
         catalog: Any,
-        workers: int,
-        probes: Sequence[Any],
-        timed: bool = False,
-    ) -> Any:
-        raise NotImplementedError
-
-    # -- checks before running -------------------------------------------------
-
-    def _check_inputs(self, pipeline: Any, catalog: Any, free_inputs: set[str]) -> None:
-        from runadvisor.io.catalog import dataset_exists, is_ephemeral
-
-        missing = sorted(name for name in free_inputs if name not in catalog)
-        if missing:
-            raise RunnerError(
-                f"Pipeline input(s) {missing} not found in the catalog: no node produces them "
-                "and the catalog has no dataset of that name. Add them to the DataCatalog "
-                "(or check the spelling of the node inputs)."
-            )
-        empty = sorted(
-            name
-            for name in free_inputs
-            if is_ephemeral(catalog[name]) and not dataset_exists(catalog[name])
-        )
-        if empty:
-            raise RunnerError(
-                f"Pipeline input(s) {empty} are registered in the catalog as empty in-memory "
-                "datasets: no node produces them and nothing was saved to them. Give them "
-                "data (MemoryDataset(data=...)) or a file dataset."
-            )
-
-    def _missing_outputs_pipeline(self, pipeline: Any, catalog: Any) -> Any:
-        """Kedro's rule: nodes with a missing persisted output, plus the upstream nodes
-        that must run to produce their inputs that are not there."""
-        from runadvisor.io.catalog import dataset_exists, is_ephemeral
-
-        producers = {out: node for node in pipeline.nodes for out in node.outputs}
-        free_outputs = pipeline.outputs()
-        needed: set[Any] = set()
-        for node in pipeline.nodes:
-            for name in node.outputs:
-                dataset = catalog[name]
-                persisted = not is_ephemeral(dataset)
-                if (persisted or name in free_outputs) and not dataset_exists(dataset):
-                    needed.add(node)
-                    break
-        stack = list(needed)
-        while stack:
-            node = stack.pop()
+        keep: set[str],
+        observers: Sequence[Any],
+        timeout: float | None,
+        node_timeout: float | None,
+    ) -> RunPlan:
+        nodes = pipeline.nodes
+        consumers: dict[str, int] = {}
+        for node in nodes:
             for name in node.inputs:
-                producer = producers.get(name)
-                missing = producer is not None and not dataset_exists(catalog[name])
-                if missing and producer not in needed:
-                    needed.add(producer)
-                    stack.append(producer)
-        names = [node.name for node in pipeline.nodes if node in needed]
-        skipped = len(pipeline.nodes) - len(names)
-        if skipped:
-            logger.info("only_missing_outputs: skipping %d node(s) whose outputs exist", skipped)
-        if not names:
-            return type(pipeline)([])
-        return pipeline.only_nodes(*names)
+                consumers[name] = consumers.get(name, 0) + 1
+        probes = tuple(p for p in (getattr(o, "task_probe", None) for o in observers) if p)
+        return RunPlan(
+            nodes=nodes,
+            parents=pipeline.node_dependencies,
+            consumers=consumers,
+            keep=frozenset(keep),
+            catalog=catalog,
+            workers=self.workers_for(pipeline),
+            probes=probes,
+            timed=timeout is not None or node_timeout is not None,
+        )
 
-    # -- turning failures into messages ---------------------------------------
+    def _run_plan(
+        self,
+        plan: RunPlan,
+        observers: Sequence[Any],
+        timeout: float | None,
+        node_timeout: float | None,
+    ) -> RunState:
+        executor = self._make_executor(plan)
+        try:
+            state = run_loop(plan, executor, observers, timeout=timeout, node_timeout=node_timeout)
+        except RunTimedOut as late:
+            executor.shutdown(cancel=True)
+            raise RunTimeoutError(
+                late.kind, late.limit, [n.name for n in late.nodes], self._kills_on_timeout
+            ) from None
+        except BaseException:
+            executor.shutdown(cancel=True)
+            raise
+        executor.shutdown(cancel=bool(state.failed))
+        return state
+
+    def _make_executor(self, plan: RunPlan) -> Executor:
+        """The executor that runs ``plan``'s tasks: the one thing a runner decides."""
+        raise NotImplementedError
 
     def _failure(self, pipeline: Any, catalog: Any, state: RunState) -> BaseException:
         node, error = state.failed[0]
         resume = resume_nodes(pipeline, catalog, done=set(state.done))
-        names = ",".join(n.name for n in resume)
-        args = ", ".join(repr(n.name) for n in resume)
-        add_note(error, f"Node '{node.name}' failed under {type(self).__name__}.")
-        for other, other_error in state.failed[1:]:
-            add_note(
-                error,
-                f"Node '{other.name}' also failed: {type(other_error).__name__}: {other_error}",
-            )
-        if resume:
-            hint = (
-                f"To resume, rerun from the nodes {names}: "
-                f'runadvisor run ... --from-nodes "{names}", or '
-                f"pipeline.from_nodes({args})."
-            )
-            add_note(error, hint)
+        failure = NodeFailure(
+            node=node.name,
+            runner=type(self).__name__,
+            resume_from=tuple(n.name for n in resume),
+            others=tuple(
+                OtherFailure(other.name, type(exc).__name__, str(exc))
+                for other, exc in state.failed[1:]
+            ),
+        )
+        attach_failure(error, failure)
+        if failure.resume_from:
             warnings.warn(
-                f"There are {len(resume)} node(s) to resume from. {hint}",
-                RuntimeWarning,
+                f"There are {len(resume)} node(s) to resume from. {resume_sentence(failure)}",
+                ResumeHintWarning,
                 stacklevel=3,
             )
         return error
 
-    def _timeout_error(self, late: RunTimedOut) -> RunTimeoutError:
-        names = ", ".join(f"'{n.name}'" for n in late.nodes)
-        what = "The run" if late.kind == "run" else "Node(s)"
-        message = (
-            f"{what} exceeded the {late.kind} timeout of {late.limit:g} s; still running: {names}."
-        )
-        if self._kills_on_timeout:
-            message += " Their worker processes were stopped."
-        else:
-            message += (
-                " A thread cannot be killed in Python: it keeps running in the background "
-                "until it returns. Use ParallelRunner to be able to stop hung nodes."
-            )
-        return RunTimeoutError(message)
 
-    _kills_on_timeout = False
+def _check_inputs(catalog: Any, free_inputs: set[str]) -> None:
+    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+    missing = sorted(name for name in free_inputs if name not in catalog)
+    if missing:
+        raise RunnerError(
+            f"Pipeline input(s) {missing} not found in the catalog: no node produces them "
+            "and the catalog has no dataset of that name. Add them to the DataCatalog "
+            "(or check the spelling of the node inputs)."
+        )
+    empty = sorted(
+        name
+        for name in free_inputs
+        if is_ephemeral(catalog[name]) and not dataset_exists(catalog[name])
+    )
+    if empty:
+        from runadvisor.runners.errors import EmptyInputError
+
+        raise EmptyInputError(
+            f"Pipeline input(s) {empty} are registered in the catalog as empty in-memory "
+            "datasets: no node produces them and nothing was saved to them. Give them "
+            "data (MemoryDataset(data=...)) or a file dataset."
+        )
+
+
+def _missing_outputs_pipeline(pipeline: Any, catalog: Any) -> Any:
+    """Kedro's rule: nodes with a missing persisted output, plus the upstream nodes
+    that must run to produce their inputs that are not there."""
+    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+    producers = {out: node for node in pipeline.nodes for out in node.outputs}
+    free_outputs = pipeline.outputs()
+    needed: set[Any] = set()
+    for node in pipeline.nodes:
+        for name in node.outputs:
+            dataset = catalog[name]
+            persisted = not is_ephemeral(dataset)
+            if (persisted or name in free_outputs) and not dataset_exists(dataset):
+                needed.add(node)
+                break
+    stack = list(needed)
+    while stack:
+        node = stack.pop()
+        for name in node.inputs:
+            producer = producers.get(name)
+            missing = producer is not None and not dataset_exists(catalog[name])
+            if missing and producer not in needed:
+                needed.add(producer)
+                stack.append(producer)
+    names = [node.name for node in pipeline.nodes if node in needed]
+    skipped = len(pipeline.nodes) - len(names)
+    if skipped:
+        logger.info("only_missing_outputs: skipping %d node(s) whose outputs exist", skipped)
+    if not names:
+        return type(pipeline)([])
+    return pipeline.only_nodes(*names)
 
 
 def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
-    """The nodes to rerun from after a failure: the first nodes not done, plus the
-    producers of in-memory inputs that were lost with the run."""
-    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+    """The nodes to rerun from after a failure (Kedro's rule).
+
+    Every node not done must run again, and so must the producers of the
+    non-persisted inputs they read (in-memory data is lost with the run;
+    parameters are not): the answer is the first nodes, in topological order,
+    of everything that must run.
+    """
+    from runadvisor.io.catalog import is_ephemeral
 
     remaining = [node for node in pipeline.nodes if node not in done]
     to_run = set(remaining)
@@ -285,10 +282,10 @@ def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
         node = stack.pop()
         for name in node.inputs:
             producer = producers.get(name)
-            if producer is None or producer in to_run:
+            if producer is None or producer in to_run or name.startswith("params:"):
                 continue
             dataset = catalog.get(name)
-            if dataset is None or is_ephemeral(dataset) or not dataset_exists(dataset):
+            if dataset is None or is_ephemeral(dataset):
                 to_run.add(producer)
                 stack.append(producer)
     parents = pipeline.node_dependencies

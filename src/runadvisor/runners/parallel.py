@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import pickle
 from collections.abc import Sequence
 from typing import Any
 
-import cloudpickle
-
-from runadvisor.runners.base import AbstractRunner, RunnerError, available_cores
+from runadvisor import machine
+from runadvisor.runners.base import AbstractRunner
+from runadvisor.runners.errors import RunnerError, UnpicklableDataError
+from runadvisor.runners.placement import Placement, holds_data, pickles, place, read_here
 from runadvisor.runners.process_pool import ProcessExecutor
+from runadvisor.runners.scheduler import RunPlan
 
-MP_CONTEXT_ENV = "RUNADVISOR_MP_CONTEXT"
+MP_CONTEXT_ENV = machine.MP_CONTEXT_ENV
 
 
 class ParallelRunner(AbstractRunner):
@@ -44,74 +43,30 @@ class ParallelRunner(AbstractRunner):
         return self._mp_context
 
     def _default_workers(self) -> int:
-        return available_cores()
+        return machine.usable_cores()
 
-    def _make_executor(
-        self,
-        nodes: Sequence[Any],
-        catalog: Any,
-        workers: int,
-        probes: Sequence[Any],
-        timed: bool = False,
-    ) -> ProcessExecutor:
-        worker_side = check_transfer(nodes, catalog, probes, self._mp_context)
-        return ProcessExecutor(nodes, catalog, worker_side, workers, probes, self._mp_context)
+    def _make_executor(self, plan: RunPlan) -> ProcessExecutor:
+        placement = check_transfer(plan.nodes, plan.catalog, plan.probes, self._mp_context)
+        return ProcessExecutor(plan, placement, self._mp_context)
 
 
 def resolve_start_method(mp_context: str | None) -> str:
     """The start method asked for (argument, then environment), checked; else the default."""
-    methods = multiprocessing.get_all_start_methods()
-    source = "mp_context"
-    if mp_context is None:
-        mp_context = os.environ.get(MP_CONTEXT_ENV) or None
-        source = MP_CONTEXT_ENV
-    if mp_context is None:
-        return "fork" if "fork" in methods else "spawn"
-    if mp_context not in methods:
-        raise RunnerError(
-            f"{source}={mp_context!r} is not a start method on this platform; use one of "
-            f"{', '.join(repr(m) for m in methods)}."
-        )
-    return mp_context
-
-
-def worker_side_datasets(nodes: Sequence[Any], catalog: Any, mp_context: str) -> set[str]:
-    """The datasets that load and save inside the workers; the others' data travels.
-
-    Persisted datasets that pickle go to the workers. Under fork, so do the free
-    inputs already held in memory: the workers inherit them copy-on-write and
-    ``load()`` them there (copying, as any load does), so a 100 MB array is
-    neither pickled nor written to shared memory.
-    """
-    from runadvisor.io.catalog import dataset_exists, is_ephemeral
-
-    names = sorted({name for node in nodes for name in (*node.inputs, *node.outputs)})
-    produced = {name for node in nodes for name in node.outputs}
-    inside = set()
-    for name in names:
-        dataset = catalog[name]
-        if not is_ephemeral(dataset):
-            if _pickles(dataset):
-                inside.add(name)
-        elif (
-            mp_context == "fork"
-            and name not in produced
-            and getattr(dataset, "_peek", None) is not None
-            and dataset_exists(dataset)
-        ):
-            inside.add(name)
-    return inside
+    try:
+        return machine.resolve_start_method(mp_context)
+    except machine.StartMethodError as exc:
+        raise RunnerError(str(exc)) from None
 
 
 def check_transfer(
     nodes: Sequence[Any], catalog: Any, probes: Sequence[Any], mp_context: str
-) -> set[str]:
+) -> Placement:
     """Check before running that everything that must reach a worker pickles.
 
-    Returns ``worker_side_datasets``. Raises ``RunnerError`` naming the node or
-    dataset, the attribute that does not pickle, and the way out. In-memory free
-    inputs must pickle under every start method, so a pipeline that runs under
-    fork also runs under spawn.
+    Returns where each dataset lives (:func:`placement.place`). Raises
+    :class:`UnpicklableDataError` naming the node or dataset, the attribute that
+    does not pickle, and the way out. In-memory free inputs must pickle under
+    every start method, so a pipeline that runs under fork also runs under spawn.
     """
     from runadvisor.io.catalog import dataset_exists, is_ephemeral
     from runadvisor.io.pickling import find_unpicklable
@@ -129,31 +84,18 @@ def check_transfer(
     produced = {name for node in nodes for name in node.outputs}
     for name in sorted({name for node in nodes for name in node.inputs} - produced):
         dataset = catalog[name]
-        peek = getattr(dataset, "_peek", None)
-        if not is_ephemeral(dataset) or peek is None or not dataset_exists(dataset):
+        if not is_ephemeral(dataset) or not holds_data(dataset) or not dataset_exists(dataset):
             continue  # loaded where it runs, or checked when it is sent
-        value = peek()
-        if not _pickles(value):
+        value = read_here(dataset)
+        if not pickles(value):
             where = find_unpicklable(value, root=f"catalog['{name}']") or name
             problems.append(f"dataset {where}")
     if problems:
-        raise RunnerError(
+        raise UnpicklableDataError(
             "ParallelRunner must send data to worker processes, and some of it cannot be "
             "pickled:\n  - " + "\n  - ".join(problems) + "\nUse ThreadRunner (no pickling "
             "needed), make the object picklable (drop locks, connections and open files, "
-            "or recreate them inside the node), or keep it in a file dataset."
+            "or recreate them inside the node), or keep it in a file dataset.",
+            problems,
         )
-    return worker_side_datasets(nodes, catalog, mp_context)
-
-
-def _pickles(value: Any) -> bool:
-    """Whether ``value`` pickles, without copying large buffers."""
-    try:
-        cloudpickle.dumps(value, protocol=5, buffer_callback=_ignore)
-    except Exception:
-        return False
-    return True
-
-
-def _ignore(buffer: pickle.PickleBuffer) -> None:
-    return None
+    return place(nodes, catalog, mp_context)

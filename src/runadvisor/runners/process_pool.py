@@ -17,32 +17,25 @@ are saved into the parent's catalog.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import signal
 import threading
 import traceback
 import warnings
-from collections.abc import Sequence
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any
 
 import cloudpickle
 
+from runadvisor.machine import shm_available
 from runadvisor.runners import transfer
-from runadvisor.runners.scheduler import Completion
+from runadvisor.runners.errors import ForkWithThreadsWarning, UnpicklableDataError, WorkerDiedError
+from runadvisor.runners.placement import Placement, holds_data, read_here, write_here
+from runadvisor.runners.scheduler import Completion, RunPlan
 from runadvisor.runners.task import execute_node
 
 _STOP = b""
 _worker_table: Any = None  # set in the parent before fork, or sent under spawn
-
-
-class ForkWithThreadsWarning(RuntimeWarning):
-    """Forking while other threads run can deadlock the children."""
-
-
-class WorkerDiedError(RuntimeError):
-    """A worker process ended while it was running a node."""
 
 
 class _RemoteTraceback(Exception):
@@ -54,28 +47,6 @@ class _RemoteTraceback(Exception):
 
     def __str__(self) -> str:
         return self.text
-
-
-def describe_exit(exitcode: int | None) -> str:
-    """Say in words how a worker process ended, and the usual cause."""
-    if exitcode is None:
-        return "it stopped answering"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        if -exitcode == signal.SIGKILL:
-            return (
-                f"it was killed by {name}; the usual cause is the out-of-memory killer "
-                "(the node needed more memory than was free: run fewer workers, or "
-                "ThreadRunner, which shares one copy of the data)"
-            )
-        return f"it was killed by {name}"
-    return (
-        f"it exited with code {exitcode} without reporting (os._exit(), sys.exit() in a "
-        "thread, or a crash in native code)"
-    )
 
 
 def _worker_main(conn: Any, table_bytes: bytes | None, prefix: str | None) -> None:
@@ -132,42 +103,30 @@ def _output_not_picklable(node: Any, name: str, value: Any, exc: Exception) -> E
     return UnpicklableDataError(
         f"Node '{node.name}' returned output '{name}', which cannot be sent back from its "
         f"worker process: {where}. Use ThreadRunner (no pickling), or save '{name}' "
-        "to a file dataset so it never leaves the worker."
+        "to a file dataset so it never leaves the worker.",
+        [f"output {where}"],
     )
-
-
-class UnpicklableDataError(TypeError):
-    """Data that must cross a process boundary does not pickle."""
 
 
 class ProcessExecutor:
     """Runs tasks in ``max_workers`` processes started for one run."""
 
-    def __init__(
-        self,
-        nodes: Sequence[Any],
-        catalog: Any,
-        worker_side: set[str],
-        max_workers: int,
-        probes: Sequence[Any],
-        mp_context: str,
-    ) -> None:
-        self.capacity = max_workers
+    def __init__(self, plan: RunPlan, placement: Placement, mp_context: str) -> None:
+        nodes, catalog = plan.nodes, plan.catalog
+        self.capacity = plan.workers
         self._catalog = catalog
         self._index = {node: i for i, node in enumerate(nodes)}
-        self._nodes = nodes
-        self._worker_side = worker_side
+        self._placement = placement
         self._shipped: dict[str, transfer.Payload] = {}
         self._busy: dict[Any, tuple[Any, Any]] = {}  # connection -> (process, node)
         self._idle: list[tuple[Any, Any]] = []
-        self._prefix = (
-            f"runadvisor-{os.getpid()}-{id(self):x}-" if transfer.shm_available() else None
-        )
+        self._prefix = transfer.run_prefix(id(self)) if shm_available() else None
+        inside = placement.in_workers
         datasets = [
-            {name: catalog[name] for name in (*n.inputs, *n.outputs) if name in worker_side}
+            {name: catalog[name] for name in (*n.inputs, *n.outputs) if name in inside}
             for n in nodes
         ]
-        table = (list(nodes), datasets, tuple(probes))
+        table = (list(nodes), datasets, tuple(plan.probes))
         context = multiprocessing.get_context(mp_context)
         if mp_context == "fork":
             _warn_if_threads_running()
@@ -178,7 +137,7 @@ class ProcessExecutor:
         _worker_table = table
         self._processes = []
         try:
-            for _ in range(max_workers):
+            for _ in range(plan.workers):
                 parent_end, child_end = context.Pipe(duplex=True)
                 process = context.Process(
                     target=_worker_main,
@@ -197,7 +156,8 @@ class ProcessExecutor:
             _worker_table = None
 
     def submit(self, node: Any) -> None:
-        payloads = {name: self._ship(name) for name in node.inputs if name not in self._worker_side}
+        travels = self._placement.travels
+        payloads = {name: self._ship(name) for name in node.inputs if travels(name)}
         conn, process = self._idle.pop()
         self._busy[conn] = (process, node)
         conn.send_bytes(pickle.dumps((self._index[node], payloads)))
@@ -205,9 +165,7 @@ class ProcessExecutor:
     def _ship(self, name: str) -> transfer.Payload:
         payload = self._shipped.get(name)
         if payload is None:
-            dataset = self._catalog[name]
-            peek = getattr(dataset, "_peek", None)
-            value = peek() if peek is not None else dataset.load()
+            value = read_here(self._catalog[name])
             payload = transfer.dumps(value, self._prefix, receiver_unlinks=False)
             self._shipped[name] = payload
         return payload
@@ -229,11 +187,9 @@ class ProcessExecutor:
                 continue
             process, node = self._busy.pop(conn)
             process.join(0.1)
-            error = WorkerDiedError(
-                f"Node '{node.name}' was running in worker process {process.pid}, and "
-                f"{describe_exit(process.exitcode)}."
+            done.append(
+                Completion(node, None, WorkerDiedError(node.name, process.pid, process.exitcode))
             )
-            done.append(Completion(node, None, error))
         return done
 
     def _receive(self, conn: Any) -> Completion:
@@ -242,11 +198,7 @@ class ProcessExecutor:
             out, event, error_bytes, tb = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             process.join(0.1)
-            error = WorkerDiedError(
-                f"Node '{node.name}' was running in worker process {process.pid}, and "
-                f"{describe_exit(process.exitcode)}."
-            )
-            return Completion(node, None, error)
+            return Completion(node, None, WorkerDiedError(node.name, process.pid, process.exitcode))
         self._idle.append((conn, process))
         if error_bytes is not None:
             error = pickle.loads(error_bytes)
@@ -255,15 +207,12 @@ class ProcessExecutor:
         try:
             for name, payload in out.items():
                 dataset = self._catalog[name]
-                put = getattr(dataset, "_put", None)
-                if put is None:
-                    dataset.save(transfer.loads(payload))
-                    continue
-                # A fresh object from the worker: store it without copying, and keep
-                # its payload (segment included) to send on to the nodes that read it.
-                payload.receiver_unlinks = False
-                self._shipped[name] = payload
-                put(transfer.loads(payload))
+                if holds_data(dataset):
+                    # A fresh object from the worker: stored without copying, and its
+                    # payload (segment included) kept to send on to the nodes that read it.
+                    payload.receiver_unlinks = False
+                    self._shipped[name] = payload
+                write_here(dataset, transfer.loads(payload))
         except Exception as exc:
             for payload in out.values():
                 transfer.discard(payload)

@@ -10,7 +10,7 @@ children and its inputs, so the cost per node is O(its edges).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any, Protocol
@@ -28,8 +28,14 @@ class Completion:
 
 
 class Executor(Protocol):
-    """How tasks reach workers. ``submit`` never blocks; ``wait`` blocks until
-    at least one task completes or ``timeout`` seconds pass (then returns [])."""
+    """How tasks reach workers (the contract every executor keeps).
+
+    ``capacity``: how many tasks may run at once. ``submit(node)`` never
+    blocks. ``wait(timeout)`` blocks until at least one task completes or
+    ``timeout`` seconds pass (then returns []). ``release(dataset)``: no node
+    will read ``dataset`` again. ``shutdown(cancel)``: end the workers; with
+    ``cancel``, at once, without waiting for running tasks.
+    """
 
     capacity: int
 
@@ -38,6 +44,29 @@ class Executor(Protocol):
     def wait(self, timeout: float | None) -> list[Completion]: ...
 
     def release(self, dataset: str) -> None: ...
+
+    def shutdown(self, cancel: bool = False) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything an executor and the loop need to know about one run.
+
+    ``nodes`` in topological order; ``parents`` maps each node to its parent
+    nodes; ``consumers`` counts, per dataset, the nodes that read it; datasets
+    in ``keep`` are never released; ``workers`` is how many may run at once;
+    ``probes`` are the observers' task probes; ``timed`` says a deadline may
+    have to abandon a running node.
+    """
+
+    nodes: Sequence[Any]
+    parents: Mapping[Any, Iterable[Any]]
+    consumers: Mapping[str, int]
+    keep: frozenset[str]
+    catalog: Any
+    workers: int
+    probes: tuple[Any, ...] = ()
+    timed: bool = False
 
 
 @dataclass
@@ -60,24 +89,22 @@ class RunTimedOut(Exception):
 
 
 def run_loop(
-    nodes: Sequence[Any],
-    parents: dict[Any, Iterable[Any]],
-    consumers: dict[str, int],
-    keep: set[str],
+    plan: RunPlan,
     executor: Executor,
     observers: Sequence[Callable[[NodeEvent], Any]] = (),
     *,
     timeout: float | None = None,
     node_timeout: float | None = None,
 ) -> RunState:
-    """Run ``nodes`` (in topological order) on ``executor``.
+    """Run ``plan.nodes`` on ``executor``.
 
-    ``parents`` maps each node to its parent nodes; ``consumers`` counts, per
-    dataset, the nodes that read it; datasets in ``keep`` are never released.
-    After the first failure no new node starts, the running ones finish, and
-    the loop returns; the caller raises. A deadline that passes raises
-    ``RunTimedOut`` (the caller shuts the executor down).
+    A node is submitted once all its parents are done, in topological order
+    while capacity allows; a dataset is released once its last reader is done
+    (unless kept). After the first failure no new node starts, the running ones
+    finish, and the loop returns; the caller raises. A deadline that passes
+    raises ``RunTimedOut`` (the caller shuts the executor down).
     """
+    nodes, parents, keep = plan.nodes, plan.parents, plan.keep
     order = {node: index for index, node in enumerate(nodes)}
     waiting = {node: 0 for node in nodes}
     children: dict[Any, list[Any]] = {node: [] for node in nodes}
@@ -86,7 +113,7 @@ def run_loop(
             if parent in waiting:
                 waiting[node] += 1
                 children[parent].append(node)
-    consumers_left = dict(consumers)
+    consumers_left = dict(plan.consumers)
     ready = [order[node] for node in nodes if waiting[node] == 0]
     heapq.heapify(ready)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from runadvisor.runners.base import AbstractRunner
 from runadvisor.runners.executors import InlineExecutor, ThreadExecutor
+from runadvisor.runners.scheduler import Executor, RunPlan
 
 
 class SequentialRunner(AbstractRunner):
@@ -15,14 +13,7 @@ class SequentialRunner(AbstractRunner):
     def __init__(self, is_async: bool = False) -> None:
         super().__init__(max_workers=None, is_async=is_async)
 
-    def _make_executor(
-        self,
-        nodes: Sequence[Any],
-        catalog: Any,
-        workers: int,
-        probes: Sequence[Any],
-        timed: bool = False,
-    ) -> InlineExecutor | ThreadExecutor:
-        if timed:  # an inline node cannot be timed out: run it, still one at a time, in a thread
-            return ThreadExecutor(catalog, 1, probes)
-        return InlineExecutor(catalog, probes)
+    def _make_executor(self, plan: RunPlan) -> Executor:
+        if plan.timed:  # an inline node cannot be timed out: run it, one at a time, in a thread
+            return ThreadExecutor(plan.catalog, 1, plan.probes)
+        return InlineExecutor(plan.catalog, plan.probes)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from runadvisor.runners.base import AbstractRunner, available_cores
+from runadvisor import machine
+from runadvisor.runners.base import AbstractRunner
 from runadvisor.runners.executors import InlineExecutor, ThreadExecutor
+from runadvisor.runners.scheduler import Executor, RunPlan
 
 
 class ThreadRunner(AbstractRunner):
@@ -20,19 +19,12 @@ class ThreadRunner(AbstractRunner):
         super().__init__(max_workers=max_workers, is_async=is_async)
 
     def _default_workers(self) -> int:
-        return min(32, available_cores() + 4)
+        return min(32, machine.usable_cores() + 4)
 
-    def _make_executor(
-        self,
-        nodes: Sequence[Any],
-        catalog: Any,
-        workers: int,
-        probes: Sequence[Any],
-        timed: bool = False,
-    ) -> InlineExecutor | ThreadExecutor:
-        if workers == 1 and not timed:
+    def _make_executor(self, plan: RunPlan) -> Executor:
+        if plan.workers == 1 and not plan.timed:
             # Nothing can overlap (a chain, or max_workers=1): a pool thread would add two
             # thread hand-offs per node and nothing else (chain1000 on a 2-vCPU VM: 22-70 us
             # per node through a pool thread, 9-10 us inline).
-            return InlineExecutor(catalog, probes)
-        return ThreadExecutor(catalog, workers, probes)
+            return InlineExecutor(plan.catalog, plan.probes)
+        return ThreadExecutor(plan.catalog, plan.workers, plan.probes)

@@ -26,15 +26,22 @@ from typing import Any
 
 import cloudpickle
 
-SHM_DIR = "/dev/shm"
+from runadvisor.machine import SHM_DIR
+
 OUT_OF_BAND_MIN_BYTES = 64 * 1024
+SEGMENT_PREFIX = "runadvisor-"
 _ALIGN = 64
 _counter = itertools.count()
 
 
-def shm_available() -> bool:
-    """Whether out-of-band transfer through ``/dev/shm`` works here."""
-    return os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK)
+def process_prefix(pid: int) -> str:
+    """The prefix of every segment a run in process ``pid`` creates (to sweep after a kill)."""
+    return f"{SEGMENT_PREFIX}{pid}-"
+
+
+def run_prefix(tag: int) -> str:
+    """A prefix owned by one run of this process (``tag`` tells runs apart)."""
+    return f"{process_prefix(os.getpid())}{tag:x}-"
 
 
 @dataclass(slots=True)

@@ -1,0 +1,167 @@
+"""Which (runner kind, workers) to consider, what each is predicted to take, and
+which cannot run at all (data that does not pickle, memory).
+
+The baseline (SequentialRunner) is always first: every speedup is against it.
+Worker counts sweep 1, 2, 4, ... up to the pipeline's width, and up to the
+cores for kinds that model processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from runadvisor.advisor.calibrate import MachineCosts
+from runadvisor.advisor.facts import PipelineFacts
+from runadvisor.advisor.options import AdviceOptions
+from runadvisor.advisor.recommend import BASELINE_KIND, Candidate
+from runadvisor.advisor.simulate import NodeCost, bounds, simulate, width
+from runadvisor.advisor.status import SKIPPED, UNPICKLABLE
+from runadvisor.runners import registry
+from runadvisor.units import fmt_bytes
+
+MAX_THREADS = 256
+MEMORY_SHARE = 0.8  # of available memory, when no memory_limit is given
+
+
+@dataclass(frozen=True)
+class Slate:
+    """The candidates and what rules some out.
+
+    ``candidates``: every (kind, workers) considered, baseline first, each
+    predicted; those that cannot run have status ``unpicklable`` or ``skipped``
+    with the reason. ``eligible``: those of the kinds asked for that can run.
+    ``memory_limit``: bytes the workers may use together, and ``memory_source``
+    where that figure comes from. ``warnings``: what ruling out candidates
+    found that the user should know.
+    """
+
+    candidates: tuple[Candidate, ...]
+    eligible: tuple[Candidate, ...]
+    memory_limit: int
+    memory_source: str
+    warnings: tuple[str, ...] = ()
+
+    def best_predicted_by_kind(self) -> dict[str, float]:
+        """The fastest prediction of each kind considered."""
+        best: dict[str, float] = {}
+        for c in self.candidates:
+            if c.predicted is not None and c.predicted < best.get(c.kind, float("inf")):
+                best[c.kind] = c.predicted
+        return best
+
+
+def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int, ...] | None):
+    """The worker counts to consider for ``kind`` on a pipeline ``wide`` nodes wide."""
+    if not kind.takes_workers:
+        return [1]
+    if override is not None:
+        return sorted({min(w, wide) for w in override})
+    top = min(wide, MAX_THREADS)
+    if kind.model == "processes":
+        top = min(top, cores)
+    counts = []
+    p = 1
+    while p < top:
+        counts.append(p)
+        p *= 2
+    counts.append(top)
+    return counts
+
+
+def predict(
+    nodes: list[NodeCost], facts: PipelineFacts, costs: MachineCosts, options: AdviceOptions
+) -> list[Candidate]:
+    """Every candidate of the kinds asked for (and the baseline), simulated."""
+    wide = width(nodes)
+    kinds = [BASELINE_KIND] + [k for k in options.kinds if k != BASELINE_KIND]
+    candidates = []
+    for name in kinds:
+        kind = registry.get(name)
+        for p in sweep(kind, wide, facts.cores, options.workers):
+            lower, upper = bounds(nodes, p)
+            candidates.append(
+                Candidate(
+                    kind.name,
+                    p,
+                    predicted=simulate(nodes, kind.name, p, costs),
+                    lower_bound=lower,
+                    upper_bound=upper,
+                )
+            )
+    if BASELINE_KIND not in options.kinds:
+        candidates[0] = replace(
+            candidates[0], reason="baseline for the speedups; not among the runners asked for"
+        )
+    return candidates
+
+
+def plan_slate(
+    nodes: list[NodeCost], facts: PipelineFacts, costs: MachineCosts, options: AdviceOptions
+) -> Slate:
+    """Predict every candidate and rule out those that cannot run."""
+    explicit = options.memory_limit is not None
+    limit = options.memory_limit if explicit else int(MEMORY_SHARE * facts.available_memory)
+    source = "memory_limit" if explicit else f"{MEMORY_SHARE:.0%} of the available memory"
+    warnings: list[str] = []
+    candidates = _rule_out_unpicklable(predict(nodes, facts, costs, options), facts, warnings)
+    candidates = _rule_out_memory(candidates, facts, limit, source, warnings)
+    eligible = tuple(
+        c for c in candidates if c.kind in options.kinds and c.status not in (UNPICKLABLE, SKIPPED)
+    )
+    return Slate(tuple(candidates), eligible, limit, source, tuple(warnings))
+
+
+def _rule_out_unpicklable(
+    candidates: list[Candidate], facts: PipelineFacts, warnings: list[str]
+) -> list[Candidate]:
+    if facts.picklable:
+        return candidates
+    shown = "; ".join(facts.unpicklable)
+    warnings.append(
+        f"ParallelRunner cannot run this pipeline: data that must travel to worker "
+        f"processes does not pickle: {shown}. Use ThreadRunner or SequentialRunner, make "
+        "the objects picklable, or keep them in file datasets."
+    )
+    reason = f"does not pickle: {facts.unpicklable[0]}"
+    return [replace(c, status=UNPICKLABLE, reason=reason) if _pickles(c) else c for c in candidates]
+
+
+def _pickles(candidate: Candidate) -> bool:
+    spec = candidate.spec
+    return spec is not None and spec.pickles
+
+
+def _rule_out_memory(
+    candidates: list[Candidate],
+    facts: PipelineFacts,
+    limit: int,
+    source: str,
+    warnings: list[str],
+) -> list[Candidate]:
+    need = facts.peak_node_memory or 0
+    if not need:
+        return candidates
+    out, over = [], []
+    for c in candidates:
+        if c.status != UNPICKLABLE and c.workers > 1 and c.workers * need > limit:
+            c = replace(
+                c,
+                status=SKIPPED,
+                reason=(
+                    f"memory: {c.workers} workers x {fmt_bytes(need)} per node = "
+                    f"{fmt_bytes(c.workers * need)}, over the {fmt_bytes(limit)} limit ({source})"
+                ),
+            )
+            over.append(c.label)
+        out.append(c)
+    if over:
+        warnings.append(
+            f"Memory: the largest node needs {fmt_bytes(need)}; {', '.join(over)} would need more "
+            f"than {fmt_bytes(limit)} ({source}) and were left out."
+        )
+    if need > limit:
+        warnings.append(
+            f"Memory risk: the largest node alone needs {fmt_bytes(need)}, more than "
+            f"{fmt_bytes(limit)} ({source})."
+        )
+    return out
