@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "profile_run": "runadvisor.profiles",
     # advisor
     "advise": "runadvisor.advisor",
+    "advise_from_profile": "runadvisor.advisor",
     "Recommendation": "runadvisor.advisor",
     "PipelineFacts": "runadvisor.advisor",
     # reports

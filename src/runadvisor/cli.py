@@ -19,7 +19,7 @@ import click
 
 from runadvisor import __version__
 from runadvisor.console.errors import report_exception, report_interrupt
-from runadvisor.console.execution import advise_with_progress, execute, load
+from runadvisor.console.execution import advise_on_profile, advise_with_progress, execute, load
 from runadvisor.console.files import (
     default_report_dir,
     profile_path,
@@ -29,6 +29,7 @@ from runadvisor.console.files import (
 )
 from runadvisor.console.options import (
     FORMATS,
+    OptionError,
     parse_choices,
     parse_memory,
     parse_seconds,
@@ -263,7 +264,13 @@ def profile(
 
 
 @cli.command()
-@_target_argument
+@click.argument("target", metavar="[TARGET]", required=False)
+@click.option(
+    "--from-profile",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Advise from a saved profile (runadvisor profile, or the Kedro hook): no run.",
+)
 @click.option(
     "--runners",
     metavar="LIST",
@@ -312,7 +319,8 @@ def profile(
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables.")
 @_debug_option
 def advise(
-    target: str,
+    target: str | None,
+    from_profile: Path | None,
     runners: str | None,
     workers_text: str | None,
     repeats: int,
@@ -327,8 +335,9 @@ def advise(
     """Measure TARGET under candidate runners and recommend one, with reasons.
 
     \b
-    Example:
+    Examples:
       runadvisor advise examples/cpu_transform/pipeline.py --workers 1,2,4
+      runadvisor advise --from-profile profiles/my-run.json
     """
     chosen = parse_choices(runners, "--runners", runner_choices())
     worker_counts = parse_workers(workers_text)
@@ -336,6 +345,14 @@ def advise(
     limit = parse_memory(memory_limit)
     kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
     quiet = quiet or as_json
+    if from_profile is not None:
+        recommendation = advise_on_profile(from_profile, target, chosen, worker_counts, limit)
+        _finish_advice(recommendation, from_profile.stem, out, kinds, as_json, quiet)
+        return
+    if target is None:
+        raise OptionError(
+            "advise needs a TARGET (a pipeline file, module or project) or --from-profile FILE."
+        )
     click.get_current_context().meta["runadvisor.resume_args"] = [target]
     pipe, catalog, name = load(target)
     # Where a Ctrl-C's partial advice is written (see report_interrupt).
@@ -355,6 +372,12 @@ def advise(
         timeout=timeout_s,
         memory_limit=limit,
     )
+    _finish_advice(recommendation, name, out, kinds, as_json, quiet)
+
+
+def _finish_advice(
+    recommendation: Any, name: str, out: Path | None, kinds: list[str], as_json: bool, quiet: bool
+) -> None:
     paths: dict[str, Path] = {}
     if out is not None or not as_json:
         paths = write_reports(recommendation, out or default_report_dir(name), kinds)

@@ -189,3 +189,23 @@ def test_report_mistakes(invoke, write_py) -> None:
     assert result.stderr.startswith("Error: bad.json: ")
     result = invoke("report")
     assert result.exit_code == 2 and "Missing argument" in result.output
+
+
+def test_advise_from_a_saved_profile_runs_nothing(invoke, sleepy) -> None:
+    profiled = invoke("profile", "sleepy.py", "--out", "run.json", "--quiet")
+    assert profiled.exit_code == 0, profiled.output
+    sleepy.unlink()  # the pipeline is gone: only the profile is left to advise on
+    result = invoke("advise", "--from-profile", "run.json", "--json")
+    assert result.exit_code == 0, result.output
+    advice = json.loads(result.stdout)
+    assert advice["kind"] == "thread" and advice["predict_only"]
+    assert advice["source"] == "run.json" and advice["lacks"]
+
+
+def test_advise_needs_a_target_or_a_profile_but_not_both(invoke, sleepy) -> None:
+    neither = invoke("advise")
+    assert neither.exit_code == 2 and "--from-profile" in neither.stderr
+    both = invoke("advise", "sleepy.py", "--from-profile", "run.json")
+    assert both.exit_code == 2 and "not both" in both.stderr
+    missing = invoke("advise", "--from-profile", "nothing.json")
+    assert missing.exit_code == 2 and "Traceback" not in missing.output

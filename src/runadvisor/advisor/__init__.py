@@ -12,6 +12,7 @@ from runadvisor.advisor.advise import advise
 from runadvisor.advisor.calibrate import MachineCosts, calibrate
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.advisor.facts import PipelineFacts
+from runadvisor.advisor.from_profile import advise_from_profile, profile_gaps
 from runadvisor.advisor.recommend import Candidate, Recommendation
 from runadvisor.advisor.simulate import NodeCost, bounds, simulate
 
@@ -23,7 +24,9 @@ __all__ = [
     "PipelineFacts",
     "Recommendation",
     "advise",
+    "advise_from_profile",
     "bounds",
     "calibrate",
+    "profile_gaps",
     "simulate",
 ]

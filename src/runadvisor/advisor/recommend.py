@@ -203,7 +203,9 @@ class Recommendation:
     and what the simulation and measurements said, in words; ``profiles`` maps
     a label ("facts" for the profiled sequential run the facts come from,
     "ThreadRunner(2)" for a measured candidate's median run) to its RunProfile.
-    ``calibration`` holds the machine costs the predictions used.
+    ``calibration`` holds the machine costs the predictions used. ``source``
+    names the saved profile the advice was predicted from (empty when advise()
+    ran the pipeline) and ``lacks`` what that profile did not measure.
     """
 
     runner: str
@@ -219,6 +221,8 @@ class Recommendation:
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     calibration: dict[str, Any] = field(default_factory=dict)
     kind: str = ""
+    source: str = ""
+    lacks: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -329,6 +333,8 @@ class Recommendation:
             "facts": self.facts.to_dict(),
             "candidates": [c.to_dict() for c in self.candidates],
             "calibration": dict(self.calibration),
+            "source": self.source,
+            "lacks": list(self.lacks),
             "profiles": {
                 label: (p.to_dict() if hasattr(p, "to_dict") else p)
                 for label, p in self.profiles.items()
@@ -359,6 +365,8 @@ class Recommendation:
                 predict_only=bool(data.get("predict_only", False)),
                 created_at=str(data.get("created_at", "")),
                 calibration=dict(data.get("calibration") or {}),
+                source=str(data.get("source") or ""),
+                lacks=[str(item) for item in data.get("lacks") or ()],
             )
         except ProfileError as exc:
             raise AdviceError(str(exc)) from exc

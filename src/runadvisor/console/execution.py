@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runadvisor.console.filters import apply_filters
-from runadvisor.console.options import make_runner, parse_seconds
+from runadvisor.console.options import OptionError, make_runner, parse_seconds
 from runadvisor.console.output import NodeProgress, note, progress_bar
 
 
@@ -134,3 +134,22 @@ def advise_with_progress(pipe: Any, catalog: Any, name: str, quiet: bool, **opti
             progress.refresh()
 
         return advise(pipe, catalog, progress=report_progress, **options)
+
+
+def advise_on_profile(
+    path: Any, target: str | None, runners: Any, workers: Any, memory_limit: Any
+) -> Any:
+    """:func:`runadvisor.advisor.advise_from_profile` for ``advise --from-profile``."""
+    from runadvisor.advisor import advise_from_profile
+
+    if target is not None:
+        raise OptionError(
+            f"advise: give TARGET ({target!r}) or --from-profile ({str(path)!r}), not both: "
+            "a profile is advised on without running anything."
+        )
+    return advise_from_profile(
+        path,
+        runners=None if runners is None else tuple(runners),
+        workers=workers,
+        memory_limit=memory_limit,
+    )

@@ -1,0 +1,73 @@
+"""Advice from a saved profile: no run, and it says what the profile lacks."""
+
+from __future__ import annotations
+
+import json
+
+import pipelines as P
+import pytest
+
+from runadvisor import advise, advise_from_profile
+from runadvisor.advisor import AdviceError, profile_gaps
+from runadvisor.profiles import Profiler, profile_run
+from runadvisor.runners import SequentialRunner, ThreadRunner
+
+
+def saved_profile(tmp_path, build, runner=None, **options):
+    pipe, catalog = build()
+    runner = runner or SequentialRunner()
+    profiler = Profiler(pipe, runner=runner, **options)
+    with profiler:
+        runner.run(pipe, catalog, observers=[profiler])
+    return profiler.profile.save(tmp_path / "run.json"), pipe, catalog
+
+
+@pytest.mark.parametrize("build", [P.sleep_fanout, P.python_fanout, P.chain])
+def test_advice_from_a_sequential_profile_matches_predict_only_advice(tmp_path, build):
+    path, pipe, catalog = saved_profile(tmp_path, build, measure_output_bytes=True)
+    from_file = advise_from_profile(path)
+    predicted = advise(pipe, catalog, predict_only=True)
+    assert from_file.kind == predicted.kind, (str(from_file), str(predicted))
+    assert from_file.predict_only and from_file.confidence == "low"
+    assert from_file.source == str(path)
+    assert all(c.status in ("predicted", "skipped", "unpicklable") for c in from_file.candidates)
+    path.unlink()
+
+
+def test_what_the_profile_lacks_is_said_and_saved(tmp_path):
+    path, _, _ = saved_profile(tmp_path, P.sleep_fanout, runner=ThreadRunner(4), gil=False)
+    rec = advise_from_profile(path)
+    lacks = " | ".join(rec.lacks)
+    assert "GIL holding" in lacks and "output sizes" in lacks and "a sequential run" in lacks
+    assert any("lacks" in w for w in rec.warnings)
+    again = type(rec).from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert again.lacks == rec.lacks and again.source == rec.source
+    path.unlink()
+
+
+def test_a_complete_sequential_profile_lacks_only_the_pickle_check():
+    pipe, catalog = P.python_fanout()
+    profile = profile_run(pipe, catalog, SequentialRunner())
+    gaps = profile_gaps(profile)
+    assert [g for g in gaps if "output sizes" not in g] == [
+        "whether the data pickles (ParallelRunner may not be able to run it)"
+    ]
+
+
+def test_files_that_are_not_profiles_or_failed_runs_are_advice_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(AdviceError, match="bad.json"):
+        advise_from_profile(bad)
+    bad.unlink()
+
+    def explode(x):
+        raise ValueError("no")
+
+    from runadvisor import DataCatalog, node, pipeline
+
+    pipe = pipeline([node(explode, "x", "y", name="explode")])
+    with pytest.raises(ValueError) as info:
+        profile_run(pipe, DataCatalog(raw_data={"x": 1}), SequentialRunner())
+    with pytest.raises(AdviceError, match="failed"):
+        advise_from_profile(info.value.profile)
