@@ -57,7 +57,7 @@ def test_a_complete_sequential_profile_lacks_only_the_pickle_check():
 def test_files_that_are_not_profiles_or_failed_runs_are_advice_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(AdviceError, match="bad.json"):
+    with pytest.raises(AdviceError, match=r"bad\.json"):
         advise_from_profile(bad)
     bad.unlink()
 
