@@ -322,10 +322,11 @@ def test_a_failing_pipeline_raises_its_own_error():
     assert "nothing to advise on" in notes and "Node 'broken' failed" in notes
 
 
-def test_a_facts_run_over_the_timeout_is_an_advice_error():
+def test_a_facts_run_over_the_timeout_is_an_advice_error_naming_the_running_node():
     pipe, catalog = P.sleep_fanout(n=1, seconds=5.0)
-    with pytest.raises(AdviceError, match=r"did not finish within timeout=0\.3 s"):
+    with pytest.raises(AdviceError, match=r"did not finish within timeout=0\.3 s") as info:
         advise(pipe, catalog, timeout=0.3)
+    assert f"still running: '{pipe.nodes[0].name}'" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def measured_sentence(
 def failure_warning(c: Candidate, timeout: float | None) -> str:
     """What went wrong with a candidate's run, for the warnings."""
     if c.status == TIMEOUT:
-        return f"{c.label} did not finish within {timeout:g} s and was stopped."
+        return f"{c.label} did not finish within {timeout:g} s: {c.reason}."
     if c.status == UNPICKLABLE:
         return f"{c.label} could not send its data to worker processes: {c.reason}"
     if c.status == CRASHED:

@@ -135,6 +135,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     output once, after the profiler's probe has stopped its GIL clock, and the
     sizes are copied into the profile.
     """
+    from runadvisor.advisor.measure import node_watcher
     from runadvisor.io.pickling import find_unpicklable
     from runadvisor.profiles import Profiler
     from runadvisor.runners import SequentialRunner
@@ -144,8 +145,11 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     runner = SequentialRunner()
     checker = AdvisorObserver()
     profiler = Profiler(pipeline, runner=runner, measure_output_bytes=False)
+    watcher = node_watcher()
     with profiler:
-        runner.run(pipeline, catalog, observers=[profiler, checker])
+        runner.run(
+            pipeline, catalog, observers=[profiler, checker, *([watcher] if watcher else [])]
+        )
     profile = profiler.profile
     assert profile is not None
     for record in profile.nodes:
@@ -306,14 +310,16 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
     from runadvisor.advisor.status import CRASHED, OK, TIMEOUT
     from runadvisor.exceptions import add_note
 
-    outcome = run_isolated(facts_job, (pipeline, catalog), timeout)
+    watch = [node.name for node in pipeline.nodes]
+    outcome = run_isolated(facts_job, (pipeline, catalog), timeout, watch)
     if outcome.status == OK:
         return outcome.value
     if outcome.status == TIMEOUT:
+        running = ", ".join(repr(name) for name in outcome.running) or "none recorded"
         raise AdviceError(
-            f"The profiled sequential run did not finish within timeout={timeout:g} s, and "
-            "advise needs one complete run to reason about. Give a larger timeout (it applies "
-            "to each run)."
+            f"The profiled sequential run did not finish within timeout={timeout:g} s "
+            f"(still running: {running}), and advise needs one complete run to reason about. "
+            "Give a larger timeout (it applies to each run), or fix the node that hangs."
         )
     if outcome.status == CRASHED or outcome.error is None:
         raise AdviceError(f"The profiled sequential run crashed: {outcome.reason}.")
