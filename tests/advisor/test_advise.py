@@ -306,7 +306,9 @@ def test_memory_limit_caps_the_workers():
 
 def test_a_runner_that_fails_is_a_finding_not_an_exception():
     pipe, catalog = P.main_thread_only()
-    rec = advise(pipe, catalog, repeats=1, runners=("sequential", "thread"), workers=[2])
+    rec = advise(
+        pipe, catalog, repeats=1, runners=("sequential", "thread"), workers=[2], budget=None
+    )
     thread = [c for c in rec.candidates if c.runner == THREAD]
     assert thread and all(c.status == "failed" for c in thread)
     assert "RuntimeError: not in the main thread" in thread[0].reason

@@ -37,6 +37,7 @@ class Evidence:
     campaign: CampaignResult
     profiles: dict
     warnings: tuple[str, ...] = ()
+    budget: float | None = None
 
 
 def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
@@ -81,9 +82,11 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
                 "predictions only."
             )
     else:
-        if campaign.recheck:
-            path.append(campaign.recheck)
+        path.extend(campaign.notes)
         path.append(explain.measured_sentence(candidates, chosen, verdict))
+    unmeasured = [c for c in candidates if c.key in campaign.out_of_budget]
+    if unmeasured and evidence.budget is not None:
+        path.append(explain.budget_sentence(unmeasured, evidence.budget))
     workers, note, memory = worker_count(chosen, candidates, facts, evidence.nodes, slate)
     if note:
         path.append(note)

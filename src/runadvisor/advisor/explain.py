@@ -97,6 +97,16 @@ def measured_sentence(
     return "; ".join(parts)
 
 
+def budget_sentence(unmeasured: Sequence[Candidate], budget: float) -> str:
+    """Which candidates the budget left unmeasured (or measured fewer times)."""
+    names = ", ".join(c.label for c in unmeasured)
+    return (
+        f"the budget of {fmt_seconds_prose(budget)} for advise left {names} with fewer runs than "
+        "asked or none: their times are predicted, or rest on fewer runs (give a larger "
+        "budget to measure them)"
+    )
+
+
 def failure_warning(c: Candidate, timeout: float | None) -> str:
     """What went wrong with a candidate's run, for the warnings."""
     if c.status == TIMEOUT:

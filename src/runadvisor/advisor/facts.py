@@ -9,6 +9,7 @@ per-node costs the simulation uses.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -16,6 +17,7 @@ from runadvisor.advisor.simulate import NodeCost, critical_path, nodes_from_prof
 
 # Keys of the advisor probe's results in NodeEvent.extras.
 TRANSFER_KEY = "advisor.transfer"
+SIZING_KEY = "advisor.sizing_seconds"
 
 
 @dataclass
@@ -106,10 +108,12 @@ class AdvisorProbe:
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         extras: dict[str, Any] = {}
         if outputs:
+            began = time.perf_counter()
             extras[TRANSFER_KEY] = {
                 name: transfer_size(value, root=f"output '{name}'")
                 for name, value in outputs.items()
             }
+            extras[SIZING_KEY] = time.perf_counter() - began
         return extras
 
 
@@ -120,9 +124,11 @@ class AdvisorObserver:
         self.task_probe = AdvisorProbe()
         self.sizes: dict[str, tuple[int | None, int | None, str | None]] = {}
         self.producer: dict[str, str] = {}
+        self.sizing_seconds = 0.0  # spent pickling outputs to size them: not the pipeline's
 
     def __call__(self, event: Any) -> None:
         extras = event.extras or {}
+        self.sizing_seconds += extras.get(SIZING_KEY, 0.0)
         for name, size in extras.get(TRANSFER_KEY, {}).items():
             self.sizes[name] = size
             self.producer[name] = event.node
@@ -199,6 +205,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
         "sizes": sizes,
         "unpicklable": unpicklable,
         "start_method": method,
+        "sizing_seconds": checker.sizing_seconds,
     }
 
 
@@ -299,7 +306,8 @@ def _widest_level(nodes: list[NodeCost]) -> int:
 
 
 def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[str, Any]:
-    """Run :func:`facts_job` in a fresh subprocess; return its answer.
+    """Run :func:`facts_job` in a fresh subprocess; return its answer (and its ``elapsed``
+    seconds, start-up included).
 
     The pipeline's own error is raised if it fails there (there is nothing to
     advise on a pipeline that does not run); AdviceError if it times out or
@@ -313,7 +321,7 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
     watch = [node.name for node in pipeline.nodes]
     outcome = run_isolated(facts_job, (pipeline, catalog), timeout, watch)
     if outcome.status == OK:
-        return outcome.value
+        return {**outcome.value, "elapsed": outcome.elapsed}
     if outcome.status == TIMEOUT:
         running = ", ".join(repr(name) for name in outcome.running) or "none recorded"
         raise AdviceError(
@@ -330,3 +338,12 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
         "subprocess), so there is nothing to advise on yet. Fix the error and advise again.",
     )
     raise error
+
+
+def baseline_run(answer: dict[str, Any], profile: Any) -> Any:
+    """The facts run as a measured run of SequentialRunner: its wall time less the time
+    the advisor spent sizing outputs (every measured run is profiled alike)."""
+    from runadvisor.advisor.measure import MeasuredRun, peak_rss
+
+    wall = max(0.0, profile.wall - float(answer.get("sizing_seconds") or 0.0))
+    return MeasuredRun(wall, peak_rss(profile), answer["profile"])

@@ -376,6 +376,15 @@ def measure_run(
     return run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout, watch)
 
 
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One run that ended well: its wall time, the tree's peak memory, its profile (a dict)."""
+
+    wall: float
+    peak_rss: int | None
+    profile: dict[str, Any]
+
+
 @dataclass
 class Runs:
     """The runs of one candidate so far: wall times, peak memory, profiles; or why it stopped."""
@@ -393,10 +402,19 @@ class Runs:
             self.reason = outcome.reason
             return
         value = outcome.value
-        self.walls.append(float(value["wall"]))
-        if value.get("peak_rss") is not None:
-            self.peaks.append(int(value["peak_rss"]))
-        self.profiles.append(value["profile"])
+        self.record(float(value["wall"]), value.get("peak_rss"), value["profile"])
+
+    def record(self, wall: float, peak_rss: int | None, profile: dict[str, Any]) -> None:
+        """Record one run that ended well."""
+        self.walls.append(wall)
+        if peak_rss is not None:
+            self.peaks.append(int(peak_rss))
+        self.profiles.append(profile)
+
+    def stop(self, status: str, reason: str) -> None:
+        """No more runs for this candidate, and why."""
+        self.status = status
+        self.reason = reason
 
     @property
     def failed(self) -> bool:
