@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -233,3 +234,37 @@ def test_data_that_cannot_be_copied_suggests_assign() -> None:
     assert "copy_mode='assign'" in message
     lock = threading.Lock()
     assert MemoryDataset(lock, copy_mode="assign").load() is lock
+
+
+@pytest.mark.usefixtures("without_kedro")
+def test_cached_dataset_builds_what_it_wraps_from_an_entry(tmp_path: Path) -> None:
+    from runadvisor.io import JSONDataset, Version
+
+    entry = {"type": "json.JSONDataset", "filepath": str(tmp_path / "c.json")}
+    cached = CachedDataset(entry)
+    assert isinstance(cached._dataset, JSONDataset)
+    cached.save({"a": 1})
+    assert JSONDataset(tmp_path / "c.json").load() == {"a": 1}
+    other = {**entry, "filepath": str(tmp_path / "v.json")}
+    versioned = CachedDataset(other, version=Version(None, "v1"))
+    assert versioned._dataset._version == Version(None, "v1")
+    versioned.save([1])
+    assert (tmp_path / "v.json" / "v1" / "v.json").is_file()
+    with pytest.raises(DatasetValueError, match="versioned in the 'CachedDataset'"):
+        CachedDataset({**entry, "versioned": True})
+    assert entry == {"type": "json.JSONDataset", "filepath": str(tmp_path / "c.json")}
+
+
+@pytest.mark.usefixtures("without_kedro")
+def test_cached_dataset_config_lifts_versioned_and_drops_metadata(tmp_path: Path) -> None:
+    from runadvisor.io import PickleDataset, Version
+
+    inner = PickleDataset(str(tmp_path / "p.pkl"), version=Version(None, None), metadata={"a": 1})
+    config = CachedDataset(inner, copy_mode="copy")._init_config()
+    assert config["type"] == "runadvisor.io.memory.CachedDataset"
+    assert config["versioned"] is True
+    assert config["copy_mode"] == "copy"
+    assert config["dataset"]["type"] == "runadvisor.io.files.PickleDataset"
+    assert "versioned" not in config["dataset"]
+    assert "metadata" not in config["dataset"]
+    assert CachedDataset._SINGLE_PROCESS is True

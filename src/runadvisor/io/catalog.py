@@ -387,7 +387,7 @@ class DataCatalog:
             dataset = dataset._copy(_version=Version(version, None))
         try:
             return dataset.load()
-        except DatasetError as exc:
+        except Exception as exc:  # ours, Kedro's, or a duck-typed dataset's own
             add_note(exc, f"while loading catalog['{name}']")
             raise
 
@@ -400,7 +400,7 @@ class DataCatalog:
             dataset = dataset_from_config(name, self._config_resolver.resolve_pattern(name))
         try:
             dataset.save(data)
-        except DatasetError as exc:
+        except Exception as exc:
             add_note(exc, f"while saving catalog['{name}']")
             raise
         if new:

@@ -12,8 +12,6 @@ import functools
 import os
 import warnings
 from collections import namedtuple
-from datetime import datetime, timezone
-from glob import iglob
 from pathlib import PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +39,8 @@ class Version(namedtuple("Version", ["load", "save"])):
 
 def generate_timestamp() -> str:
     """The current UTC time as a version string, to the millisecond."""
+    from datetime import datetime, timezone  # not on `import runadvisor.io`
+
     stamp = datetime.now(tz=timezone.utc).strftime(VERSION_FORMAT)
     return stamp[:-4] + stamp[-1:]  # microseconds -> milliseconds
 
@@ -69,7 +69,7 @@ class AbstractVersionedDataset(AbstractDataset):
         self._filepath = filepath
         self._version = version
         self._exists_function = exists_function or os.path.exists
-        self._glob_function = glob_function or iglob
+        self._glob_function = glob_function or _local_glob
         self._cached_load_version: str | None = None
         self._cached_save_version: str | None = None
 
@@ -196,6 +196,12 @@ class AbstractVersionedDataset(AbstractDataset):
     def _release(self) -> None:
         super()._release()
         self._clear_version_cache()
+
+
+def _local_glob(pattern: str) -> Iterable[str]:
+    from glob import iglob  # not on `import runadvisor.io`
+
+    return iglob(pattern)
 
 
 def _unversioned_file_message(filepath: PurePosixPath) -> str:
