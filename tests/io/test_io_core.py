@@ -125,7 +125,7 @@ def test_saving_none_is_refused_with_the_dataset_named() -> None:
     with pytest.raises(DatasetError) as info:
         box.save(None)
     message = str(info.value)
-    assert "Saving 'None' to a dataset is not allowed" in message
+    assert "Saving 'None' to a 'Dataset' is not allowed" in message
     assert "Box(path='p')" in message
     assert "return a value" in message
 

@@ -288,3 +288,14 @@ def test_exists_on_entries_and_unknown_names(tmp_path: Path) -> None:
     assert catalog.exists("boats")
     assert not catalog.exists("unknown")
     assert "unknown" not in catalog
+
+
+def test_replacing_and_shadowing_entries_are_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    resolver = DataCatalog.from_config(_config(tmp_path)).config_resolver
+    with caplog.at_level("WARNING"):
+        catalog = DataCatalog({"model": MemoryDataset(1)}, config_resolver=resolver)
+        catalog["boats"] = MemoryDataset(2)
+    assert "Cannot register dataset 'model' from config" in caplog.text
+    assert "Replacing dataset 'boats'" in caplog.text

@@ -63,7 +63,7 @@ def test_copy_is_shallow() -> None:
 
 
 def test_invalid_copy_mode_is_refused_at_once() -> None:
-    with pytest.raises(DatasetValueError, match="Invalid copy mode: 'clone'"):
+    with pytest.raises(DatasetValueError, match=r"Invalid copy mode: clone\."):
         MemoryDataset([1], copy_mode="clone")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="deepcopy, copy, assign"):
         copy_with_mode([1], "clone")  # type: ignore[arg-type]
@@ -268,3 +268,17 @@ def test_cached_dataset_config_lifts_versioned_and_drops_metadata(tmp_path: Path
     assert "versioned" not in config["dataset"]
     assert "metadata" not in config["dataset"]
     assert CachedDataset._SINGLE_PROCESS is True
+
+
+def test_ibis_tables_are_assigned_without_importing_ibis(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    class Table:
+        pass
+
+    assert infer_copy_mode(Table()) == "deepcopy"  # no ibis loaded: cannot be one of its
+    fake = types.ModuleType("ibis")
+    fake.Table = Table  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ibis", fake)
+    assert infer_copy_mode(Table()) == "assign"

@@ -58,6 +58,12 @@ def _as_dataset(name: str, value: Any) -> Any:
     return MemoryDataset(data=value)
 
 
+def _log_warning(message: str) -> None:
+    import logging  # only on these rare paths: logging costs ~10 ms to import
+
+    logging.getLogger(__name__).warning(message)
+
+
 def _type_path(kind: type) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
@@ -137,6 +143,10 @@ class DataCatalog:
             self[name] = value
         for name in list(self._config_resolver.config):
             if name in self._datasets:  # the object given wins over the entry, as in Kedro
+                _log_warning(
+                    f"Cannot register dataset '{name}' from config: a dataset with the same "
+                    "name was already provided in the `datasets` argument."
+                )
                 self._config_resolver.config.pop(name)
             else:
                 self._add_from_config(name, self._config_resolver.config[name])
@@ -188,19 +198,20 @@ class DataCatalog:
 
     # -- the mapping ---------------------------------------------------------
 
-    def __setitem__(self, name: str, value: Any) -> None:
-        """Register ``value`` (a dataset, or data for a ``MemoryDataset``) as ``name``."""
-        if name in self._datasets or name in self._lazy_datasets:
-            self._datasets.pop(name, None)
-            self._lazy_datasets.pop(name, None)
-            self._config_resolver.config.pop(name, None)
-            self._load_versions.pop(name, None)
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Register ``value`` (a dataset, or data for a ``MemoryDataset``) as ``key``."""
+        if key in self._datasets or key in self._lazy_datasets:
+            _log_warning(f"Replacing dataset '{key}'")
+            self._datasets.pop(key, None)
+            self._lazy_datasets.pop(key, None)
+            self._config_resolver.config.pop(key, None)
+            self._load_versions.pop(key, None)
         if isinstance(value, _LazyDataset):
-            self._lazy_datasets[name] = value
+            self._lazy_datasets[key] = value
             return
-        dataset = _as_dataset(name, value)
-        self._check_versions(name, dataset)
-        self._datasets[name] = dataset
+        dataset = _as_dataset(key, value)
+        self._check_versions(key, dataset)
+        self._datasets[key] = dataset
 
     def _check_versions(self, name: str, dataset: Any) -> None:
         """Take a versioned dataset's load version; refuse a second save version."""
@@ -229,7 +240,7 @@ class DataCatalog:
         copy of a versioned dataset that loads that version.
         """
         dataset = self._datasets.get(key)
-        if dataset is None:
+        if dataset is None and key not in self._datasets:
             lazy = self._lazy_datasets.get(key)
             if lazy is None:
                 if key not in self and not fallback_to_runtime_pattern:
@@ -244,14 +255,17 @@ class DataCatalog:
             self._lazy_datasets.pop(key, None)
             self._check_versions(key, dataset)
             self._datasets[key] = dataset
-        if version is not None and callable(getattr(dataset, "resolve_load_version", None)):
+        if version and callable(getattr(dataset, "resolve_load_version", None)):
             dataset = dataset._copy(_version=version)
         return dataset
 
-    def __getitem__(self, name: str) -> Any:
-        dataset = self.get(name)
+    def __getitem__(self, ds_name: str) -> Any:
+        dataset = self._datasets.get(ds_name)  # the runners' hot path
+        if dataset is not None:
+            return dataset
+        dataset = self.get(ds_name)
         if dataset is None:
-            raise self._not_found(name)
+            raise self._not_found(ds_name)
         return dataset
 
     def __contains__(self, name: object) -> bool:
@@ -307,16 +321,16 @@ class DataCatalog:
 
     # -- types and config ----------------------------------------------------
 
-    def get_type(self, name: str) -> str | None:
-        """The dataset class of ``name`` as ``module.Class``, without creating it; None if
+    def get_type(self, ds_name: str) -> str | None:
+        """The dataset class of ``ds_name`` as ``module.Class``, without creating it; None if
         the catalog has no such name."""
-        if name not in self:
+        if ds_name not in self:
             return None
-        if name in self._datasets:
-            return _type_path(type(self._datasets[name]))
-        lazy = self._lazy_datasets.get(name)
-        config = lazy.config if lazy is not None else self._config_resolver.resolve_pattern(name)
-        return _type_path(resolve_dataset_type(config.get(TYPE_KEY), name))
+        if ds_name in self._datasets:
+            return _type_path(type(self._datasets[ds_name]))
+        lazy = self._lazy_datasets.get(ds_name)
+        config = lazy.config if lazy is not None else self._config_resolver.resolve_pattern(ds_name)
+        return _type_path(resolve_dataset_type(config.get(TYPE_KEY), ds_name))
 
     def filter(
         self,
@@ -374,13 +388,13 @@ class DataCatalog:
 
     # -- data ----------------------------------------------------------------
 
-    def load(self, name: str, version: str | None = None) -> Any:
-        """Load the data of dataset ``name`` (``version``: of a versioned dataset)."""
-        dataset = self[name]
+    def load(self, ds_name: str, version: str | None = None) -> Any:
+        """Load the data of dataset ``ds_name`` (``version``: of a versioned dataset)."""
+        dataset = self[ds_name]
         if version is not None:
             if not callable(getattr(dataset, "resolve_load_version", None)):
                 raise DatasetError(
-                    f"catalog.load({name!r}, version={version!r}): {dataset} is not a "
+                    f"catalog.load({ds_name!r}, version={version!r}): {dataset} is not a "
                     "versioned dataset. Load it without a version, or version it "
                     "(versioned: true)."
                 )
@@ -388,37 +402,37 @@ class DataCatalog:
         try:
             return dataset.load()
         except Exception as exc:  # ours, Kedro's, or a duck-typed dataset's own
-            add_note(exc, f"while loading catalog['{name}']")
+            add_note(exc, f"while loading catalog['{ds_name}']")
             raise
 
-    def save(self, name: str, data: Any) -> None:
-        """Save ``data`` to dataset ``name``; an unknown name gets a new in-memory dataset
+    def save(self, ds_name: str, data: Any) -> None:
+        """Save ``data`` to dataset ``ds_name``; an unknown name gets a new in-memory dataset
         (the runtime pattern's), registered once the save succeeds."""
-        dataset = self.get(name)
+        dataset = self.get(ds_name)
         new = dataset is None
         if new:
-            dataset = dataset_from_config(name, self._config_resolver.resolve_pattern(name))
+            dataset = dataset_from_config(ds_name, self._config_resolver.resolve_pattern(ds_name))
         try:
             dataset.save(data)
         except Exception as exc:
-            add_note(exc, f"while saving catalog['{name}']")
+            add_note(exc, f"while saving catalog['{ds_name}']")
             raise
         if new:
-            self[name] = dataset
+            self[ds_name] = dataset
 
-    def exists(self, name: str) -> bool:
-        """Whether dataset ``name`` is in the catalog and its data is there to load."""
-        dataset = self.get(name)
+    def exists(self, ds_name: str) -> bool:
+        """Whether dataset ``ds_name`` is in the catalog and its data is there to load."""
+        dataset = self.get(ds_name)
         return dataset is not None and dataset_exists(dataset)
 
-    def release(self, name: str) -> None:
-        """Let dataset ``name`` drop data it holds in memory."""
-        release_dataset(self[name])
+    def release(self, ds_name: str) -> None:
+        """Let dataset ``ds_name`` drop data it holds in memory."""
+        release_dataset(self[ds_name])
 
-    def confirm(self, name: str) -> None:
-        """Call ``confirm()`` of dataset ``name`` (incremental datasets mark what they read)."""
-        dataset = self[name]
+    def confirm(self, ds_name: str) -> None:
+        """Call ``confirm()`` of dataset ``ds_name`` (incremental datasets mark what they read)."""
+        dataset = self[ds_name]
         confirm = getattr(dataset, "confirm", None)
         if not callable(confirm):
-            raise DatasetError(f"Dataset '{name}' does not have 'confirm' method")
+            raise DatasetError(f"Dataset '{ds_name}' does not have 'confirm' method")
         confirm()

@@ -188,20 +188,20 @@ class CatalogConfigResolver:
         patterns += [p for p in self._default_runtime_patterns if p not in patterns]
         return patterns
 
-    def match_dataset_pattern(self, name: str) -> str | None:
-        """The first (most specific) user pattern ``name`` matches, if any."""
-        return next((p for p in self._dataset_patterns if self._match(p, name) is not None), None)
+    def match_dataset_pattern(self, ds_name: str) -> str | None:
+        """The first (most specific) user pattern ``ds_name`` matches, if any."""
+        patterns = self._dataset_patterns
+        return next((p for p in patterns if self._match(p, ds_name) is not None), None)
 
-    def match_user_catch_all_pattern(self, name: str) -> str | None:
-        """The user's catch-all pattern, if there is one and it matches ``name``."""
-        return next(
-            (p for p in self._user_catch_all_pattern if self._match(p, name) is not None), None
-        )
+    def match_user_catch_all_pattern(self, ds_name: str) -> str | None:
+        """The user's catch-all pattern, if there is one and it matches ``ds_name``."""
+        patterns = self._user_catch_all_pattern
+        return next((p for p in patterns if self._match(p, ds_name) is not None), None)
 
-    def match_runtime_pattern(self, name: str) -> str:
-        """The runtime pattern for ``name`` (it always matches)."""
+    def match_runtime_pattern(self, ds_name: str) -> str:
+        """The runtime pattern for ``ds_name`` (it always matches)."""
         for pattern in self._default_runtime_patterns:
-            if self._match(pattern, name) is not None:
+            if self._match(pattern, ds_name) is not None:
                 return pattern
         return next(iter(self._default_runtime_patterns))
 
@@ -213,27 +213,34 @@ class CatalogConfigResolver:
             or {}
         )
 
-    def resolve_pattern(self, name: str) -> dict[str, Any]:
-        """The entry for ``name``: its own, else from the first pattern it matches."""
-        if name in self._resolved_configs:
-            return self._resolved_configs[name]
+    def resolve_pattern(self, ds_name: str) -> dict[str, Any]:
+        """The entry for ``ds_name``: its own, else from the first pattern it matches."""
+        if ds_name in self._resolved_configs:
+            return self._resolved_configs[ds_name]
         pattern = (
-            self.match_dataset_pattern(name)
-            or self.match_user_catch_all_pattern(name)
-            or self.match_runtime_pattern(name)
+            self.match_dataset_pattern(ds_name)
+            or self.match_user_catch_all_pattern(ds_name)
+            or self.match_runtime_pattern(ds_name)
         )
-        values = self._match(pattern, name) or {}
+        values = self._match(pattern, ds_name) or {}
         return _fill(copy.deepcopy(self._get_pattern_config(pattern)), values)  # type: ignore[no-any-return]
+
+    @classmethod
+    def _resolve_credentials(
+        cls, config: dict[str, dict[str, Any]] | None, credentials: dict[str, Any] | None
+    ) -> dict[str, dict[str, Any]]:
+        """The entries of ``config`` that are not patterns, credentials resolved."""
+        return cls(config, credentials).config
 
     @staticmethod
     def _unresolve_credentials(
-        dataset: str, config: dict[str, Any] | None
+        cred_name: str, ds_config: dict[str, Any] | None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """``config`` with its (first) credentials replaced by ``<dataset>_credentials``,
-        and ``{<dataset>_credentials: credentials}``: the inverse of resolving them."""
-        config = copy.deepcopy(config) or {}
+        """``ds_config`` with its (first) credentials replaced by ``<cred_name>_credentials``,
+        and ``{<cred_name>_credentials: credentials}``: the inverse of resolving them."""
+        config = copy.deepcopy(ds_config) or {}
         found: dict[str, Any] = {}
-        reference = f"{dataset}_{CREDENTIALS_KEY}"
+        reference = f"{cred_name}_{CREDENTIALS_KEY}"
 
         def unresolve(entry: dict[str, Any]) -> bool:
             for key, value in entry.items():

@@ -87,7 +87,7 @@ def _wrap_save(save_func: Callable[[Any, Any], None]) -> Callable[[Any, Any], No
     def save(self: Any, data: Any) -> None:
         if data is None:
             raise DatasetError(
-                f"Saving 'None' to a dataset is not allowed: {self} was given None. "
+                f"Saving 'None' to a 'Dataset' is not allowed: {self} was given None. "
                 "Make the node that produces it return a value, or remove the output."
             )
         try:

@@ -48,7 +48,7 @@ _EMPTY: Any = _Empty()
 def _check_copy_mode(copy_mode: str | None) -> None:
     if copy_mode is not None and copy_mode not in _COPY_MODES:
         raise DatasetValueError(
-            f"Invalid copy mode: {copy_mode!r}. Possible values are: deepcopy, copy, assign."
+            f"Invalid copy mode: {copy_mode}. Possible values are: deepcopy, copy, assign."
         )
 
 
@@ -69,10 +69,11 @@ def infer_copy_mode(data: Any) -> TCopyMode:
         array = getattr(numpy, "ndarray", None)
         if array is not None and isinstance(data, array):
             return "copy"
-    kind = type(data)
-    if kind.__name__ == "DataFrame":
+    if type(data).__name__ == "DataFrame":
         return "assign"
-    if kind.__name__ == "Table" and kind.__module__.startswith("ibis"):
+    ibis = sys.modules.get("ibis")
+    table = getattr(ibis, "Table", None) if ibis is not None else None
+    if isinstance(table, type) and isinstance(data, table):
         return "assign"
     return "deepcopy"
 
@@ -221,17 +222,16 @@ class CachedDataset(AbstractDataset):
 
     def load(self) -> Any:
         """The cached data if any, else the wrapped dataset's data (then cached)."""
-        cached = self._cache._load_or_empty()
-        if cached is not _EMPTY:
-            return cached
+        if self._cache._exists():
+            return self._cache.load()
         data = self._dataset.load()
-        self._cache._store(data)
+        self._cache._store(data)  # not save(): a dataset may load None
         return data
 
     def save(self, data: Any) -> None:
         """Save to the wrapped dataset, then to the cache."""
         self._dataset.save(data)
-        self._cache._store(data)
+        self._cache.save(data)
 
     def _exists(self) -> bool:
         return self._cache._exists() or dataset_exists(self._dataset)
