@@ -151,6 +151,15 @@ def test_release_forgets_the_resolved_versions(tmp_path: Path) -> None:
     assert reader.load() == [2]
 
 
+def test_checking_existence_does_not_fix_the_version_to_load(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    reader = JSONDataset(path, version=Version(None, None))
+    JSONDataset(path, version=Version(None, "v1")).save([1])
+    assert reader.exists()
+    JSONDataset(path, version=Version(None, "v2")).save([2])  # e.g. in a worker process
+    assert reader.load() == [2]
+
+
 def test_describe_shows_the_version(tmp_path: Path) -> None:
     dataset = JSONDataset(tmp_path / "x.json", version=Version(None, "v1"))
     assert "version=Version(load=None, save='v1')" in str(dataset)

@@ -20,10 +20,10 @@ from runadvisor.io.core import (
     DatasetNotFoundError,
     VersionAlreadyExistsError,
     dataset_exists,
-    is_dataset,
     is_ephemeral,
     release_dataset,
 )
+from runadvisor.io.entries import LazyDataset, as_dataset, is_memory_dataset, version_of
 from runadvisor.io.memory import MemoryDataset
 from runadvisor.io.versioning import Version, generate_timestamp
 
@@ -31,31 +31,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = ["DataCatalog", "dataset_exists", "is_ephemeral", "release_dataset"]
-
-
-def _as_dataset(name: str, value: Any) -> Any:
-    """``value`` itself if it is a dataset, else a ``MemoryDataset`` holding it.
-
-    An object with only one of ``load``/``save``, or a dataset class instead of
-    an instance, is almost surely a mistake: say so rather than store it as data.
-    """
-    if is_dataset(value):
-        return value
-    has_load = callable(getattr(value, "load", None))
-    has_save = callable(getattr(value, "save", None))
-    if isinstance(value, type) and (has_load or has_save):
-        raise DatasetError(
-            f"catalog[{name!r}] is the class {value.__name__}, not a dataset: "
-            f"create one, e.g. {value.__name__}(...)."
-        )
-    if has_load or has_save:
-        has, lacks = ("load", "save") if has_load else ("save", "load")
-        raise DatasetError(
-            f"catalog[{name!r}] is a {type(value).__name__}: a dataset needs load() and "
-            f"save(), and it has {has}() but no {lacks}(). Add {lacks}(), or if the object "
-            f"is data, register MemoryDataset(value) or pass it in raw_data."
-        )
-    return MemoryDataset(data=value)
 
 
 def _log_warning(message: str) -> None:
@@ -68,55 +43,16 @@ def _type_path(kind: type) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _version_of(dataset: Any) -> Any:
-    """The ``Version`` a (possibly cached) versioned dataset was given, or None."""
-    inner = dataset
-    if type(dataset).__name__ == "CachedDataset":
-        inner = getattr(dataset, "_dataset", dataset)
-    version = getattr(inner, "_version", None)
-    return version if hasattr(version, "load") and hasattr(version, "save") else None
-
-
-def _is_memory_dataset(dataset: Any) -> bool:
-    """Kedro's test for what ``to_config`` leaves out: memory datasets (ours or Kedro's)."""
-    if isinstance(dataset, str):
-        return dataset.rsplit(".", 1)[-1] in ("MemoryDataset", "SharedMemoryDataset")
-    return isinstance(dataset, MemoryDataset) or type(dataset).__name__ == "MemoryDataset"
-
-
-class _LazyDataset:
-    """A catalog entry not yet turned into a dataset (Kedro creates datasets on first use)."""
-
-    __slots__ = ("config", "load_version", "name", "save_version")
-
-    def __init__(
-        self,
-        name: str,
-        config: dict[str, Any],
-        load_version: str | None = None,
-        save_version: str | None = None,
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.load_version = load_version
-        self.save_version = save_version
-
-    def __repr__(self) -> str:
-        return f"{self.config.get(TYPE_KEY)} (not created yet)"
-
-    def materialize(self) -> Any:
-        """The dataset this entry describes."""
-        return dataset_from_config(self.name, self.config, self.load_version, self.save_version)
-
-
 class DataCatalog:
     """Datasets by name: ``load``, ``save``, ``exists``, ``release`` and mapping access.
 
     ``datasets`` maps names to datasets or raw values (wrapped in
     ``MemoryDataset``); ``config_resolver`` holds the entries and patterns of
     ``from_config``; ``load_versions``/``save_version`` pin the versions of
-    versioned datasets. ``raw_data`` (runadvisor's) maps names to values that
-    are always stored as data, even if they have ``load``/``save`` methods.
+    versioned datasets. ``validation_enabled`` is accepted for Kedro 1.7 code,
+    but catalog validators are not applied. ``raw_data`` (runadvisor's) maps
+    names to values that are always stored as data, even if they have
+    ``load``/``save`` methods.
     """
 
     default_runtime_patterns: ClassVar[dict[str, dict[str, Any]]] = {
@@ -129,6 +65,7 @@ class DataCatalog:
         config_resolver: CatalogConfigResolver | None = None,
         load_versions: dict[str, str] | None = None,
         save_version: str | None = None,
+        validation_enabled: bool = True,
         *,
         raw_data: dict[str, Any] | None = None,
     ) -> None:
@@ -136,9 +73,10 @@ class DataCatalog:
             default_runtime_patterns=self.default_runtime_patterns
         )
         self._datasets: dict[str, Any] = {}
-        self._lazy_datasets: dict[str, _LazyDataset] = {}
+        self._lazy_datasets: dict[str, LazyDataset] = {}
         self._load_versions: dict[str, str] = dict(load_versions or {})
         self._save_version = save_version
+        self.validation_enabled = validation_enabled  # accepted; validators are not applied
         for name, value in (datasets or {}).items():
             self[name] = value
         for name in list(self._config_resolver.config):
@@ -161,6 +99,7 @@ class DataCatalog:
         credentials: dict[str, dict[str, Any]] | None = None,
         load_versions: dict[str, str] | None = None,
         save_version: str | None = None,
+        validation_enabled: bool = True,
     ) -> DataCatalog:
         """A catalog from Kedro's ``catalog.yml`` shape (entries and patterns by name).
 
@@ -184,6 +123,7 @@ class DataCatalog:
             config_resolver=resolver,
             load_versions=load_versions,
             save_version=save_version or generate_timestamp(),
+            validation_enabled=validation_enabled,
         )
 
     @property
@@ -194,7 +134,7 @@ class DataCatalog:
     def _add_from_config(self, name: str, config: dict[str, Any]) -> None:
         if not isinstance(config, dict) or TYPE_KEY not in config:
             dataset_from_config(name, config)  # raises the error that says what is wrong
-        self[name] = _LazyDataset(name, config, self._load_versions.get(name), self._save_version)
+        self[name] = LazyDataset(name, config, self._load_versions.get(name), self._save_version)
 
     # -- the mapping ---------------------------------------------------------
 
@@ -206,16 +146,16 @@ class DataCatalog:
             self._lazy_datasets.pop(key, None)
             self._config_resolver.config.pop(key, None)
             self._load_versions.pop(key, None)
-        if isinstance(value, _LazyDataset):
+        if isinstance(value, LazyDataset):
             self._lazy_datasets[key] = value
             return
-        dataset = _as_dataset(key, value)
+        dataset = as_dataset(key, value)
         self._check_versions(key, dataset)
         self._datasets[key] = dataset
 
     def _check_versions(self, name: str, dataset: Any) -> None:
         """Take a versioned dataset's load version; refuse a second save version."""
-        version = _version_of(dataset)
+        version = version_of(dataset)
         if version is None:
             return
         if version.save:
@@ -245,7 +185,7 @@ class DataCatalog:
             if lazy is None:
                 if key not in self and not fallback_to_runtime_pattern:
                     return None
-                lazy = _LazyDataset(
+                lazy = LazyDataset(
                     key,
                     self._config_resolver.resolve_pattern(key),
                     self._load_versions.get(key),
@@ -366,10 +306,10 @@ class DataCatalog:
         load_versions: dict[str, str | None] = {}
         configs: list[tuple[str, dict[str, Any]]] = []
         for name, lazy in self._lazy_datasets.items():
-            if not _is_memory_dataset(str(lazy.config.get(TYPE_KEY, ""))):
+            if not is_memory_dataset(str(lazy.config.get(TYPE_KEY, ""))):
                 configs.append((name, lazy.config))
         for name, dataset in self._datasets.items():
-            if _is_memory_dataset(dataset):
+            if is_memory_dataset(dataset):
                 continue
             init_config = getattr(dataset, "_init_config", None)
             if not callable(init_config):

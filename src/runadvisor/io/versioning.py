@@ -183,7 +183,12 @@ class AbstractVersionedDataset(AbstractDataset):
         return save
 
     def exists(self) -> bool:
-        """Whether the version to load is there; False when no version was saved."""
+        """Whether the version to load is there; False when no version was saved.
+
+        Unlike a load, the check does not fix the version later loads read: a
+        copy of this dataset in a worker process may save a newer one meanwhile.
+        """
+        resolved = self._cached_load_version
         try:
             return bool(self._exists())
         except VersionNotFoundError:
@@ -192,6 +197,8 @@ class AbstractVersionedDataset(AbstractDataset):
             raise
         except Exception as exc:
             raise DatasetError(f"Failed during exists check for dataset {self}.\n{exc}") from exc
+        finally:
+            self._cached_load_version = resolved
 
     def _release(self) -> None:
         super()._release()
