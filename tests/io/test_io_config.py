@@ -138,7 +138,9 @@ def test_a_type_whose_dependency_is_missing_names_the_dependency(
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(DatasetTypeNotFoundError) as info:
         resolve_dataset_type("pkg_with_missing_dep.Thing", "ds")
-    assert "needs 'some_dependency_not_installed_xyz'" in str(info.value)
+    message = str(info.value)
+    assert "cannot be imported here: No module named 'some_dependency_not_installed_xyz'" in message
+    assert "install the package that provides it" in message
 
 
 @pytest.mark.parametrize(
@@ -239,3 +241,15 @@ def test_abstract_dataset_from_config_is_kedros_entry_point() -> None:
     dataset = AbstractDataset.from_config("m", {"type": "MemoryDataset", "data": [1]})
     assert isinstance(dataset, MemoryDataset)
     assert dataset.load() == [1]
+
+
+def test_an_installed_kedro_datasets_type_missing_a_dependency_says_what_to_install() -> None:
+    import importlib.util
+
+    pytest.importorskip("kedro_datasets")
+    if importlib.util.find_spec("plotly") is not None:
+        pytest.skip("plotly is installed: PlotlyDataset would import")
+    with pytest.raises(DatasetTypeNotFoundError) as info:
+        resolve_dataset_type("plotly.PlotlyDataset", "chart")
+    assert info.value.install == 'pip install "kedro-datasets[plotly-plotlydataset]"'
+    assert "No module named 'plotly'" in str(info.value)

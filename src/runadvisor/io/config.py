@@ -96,16 +96,17 @@ def _import_class(path: str) -> tuple[Any, _Failure | None]:
         missing = exc.name or ""
         own = missing == module_path or module_path.startswith(missing + ".")
         return None, _Failure(path, None if own else missing, str(exc))
-    except ImportError as exc:
-        return None, _Failure(path, str(exc), str(exc))
+    except ImportError as exc:  # the module itself failed on one of its imports
+        return None, _Failure(path, exc.name or "a dependency", str(exc))
     try:
         return getattr(module, attr), None
     except ModuleNotFoundError as exc:  # a lazily imported class whose dependency is missing
         return None, _Failure(path, exc.name or str(exc), str(exc))
     except AttributeError:
-        listed = attr in (getattr(module, "__all__", None) or ())
-        detail = f"module '{module_path}' has no '{attr}'"
-        return None, _Failure(path, detail if listed else None, detail)
+        if attr in (getattr(module, "__all__", None) or ()):  # listed, but failed to import
+            detail = f"module '{module_path}' lists '{attr}' but could not import it"
+            return None, _Failure(path, "a dependency", detail)
+        return None, _Failure(path, None, f"module '{module_path}' has no '{attr}'")
 
 
 def _own_type_path(type_name: str) -> str | None:
@@ -165,10 +166,7 @@ def _not_found(dataset: str | None, type_name: str, failures: list[_Failure]) ->
     if dependency is not None:
         install = extra if dependency.path.startswith("kedro_datasets.") else None
         fix = install or "install the package that provides it"
-        message = (
-            f"{who}, which cannot be imported: {dependency.detail} "
-            f"(needs '{dependency.missing_dependency}'). Fix: {fix}."
-        )
+        message = f"{who}, which cannot be imported here: {dependency.detail}. Fix: {fix}."
     elif extra is not None and not _kedro_datasets_installed():
         install = extra
         message = (
