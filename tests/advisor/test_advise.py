@@ -127,13 +127,33 @@ def test_predict_only_agrees_on_the_clear_cases(name):
     assert list(rec.profiles) == ["facts"]
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_no_sentence_contradicts_its_numbers_and_the_pick_is_one_configuration(name):
+    import re
+
+    from sentences import contradictions
+
+    for predict_only in (False, True):
+        rec = advised(name, predict_only=predict_only)
+        text = [*rec.path, str(rec)]
+        assert contradictions(text) == [], "\n".join(text)
+        picks = set(
+            re.findall(
+                r"the tree's pick(?: as one configuration:)? (\w+(?:\(\d+\))?)", " ".join(text)
+            )
+        )
+        assert len(picks) <= 1, picks
+        if predict_only:
+            assert not any("measured runs" in w for w in rec.warnings)
+
+
 def test_path_sentences_carry_the_numbers():
     rec = advised("sleep_fanout")
     first = rec.path[0]
     assert f"average parallelism {rec.facts.parallelism:.1f}" in first
     assert "8 nodes at the widest level" in first
     assert any("simulated from the profile" in p for p in rec.path)
-    assert any(p.startswith("measured (") and "this agrees with the tree" in p for p in rec.path)
+    assert any(p.startswith("measured (") and "agrees with the tree's pick" in p for p in rec.path)
     assert any(p.startswith("max_workers=") for p in rec.path)
 
 

@@ -82,7 +82,8 @@ def advise(
         catalog = DataCatalog()
     tracker = Tracker(progress)
     tracker.report(0, 1, "profiling one sequential run")
-    busy = explain.machine_load_warning(machine.usable_cores())  # before our runs add load
+    cores = machine.usable_cores()
+    busy = explain.machine_load_warning(cores, not options.predict_only)  # before our runs
     costs = calibrate()
     answer = profile_facts(pipeline, catalog, options.timeout)
     facts, nodes, facts_profile = build_facts(answer)
@@ -102,7 +103,7 @@ def advise(
     seconds = options.budget_seconds(baseline.wall)
     if not options.predict_only:
         limit = Budget(seconds, started)
-        args = (slate, verdict.runner, options, tracker, limit, baseline)
+        args = (slate, slate.tree_pick(verdict.runner), options, tracker, limit, baseline)
         campaign = run_campaign(pipeline, catalog, *args)
     warnings = tuple(w for w in (busy, costs.default_warning()) if w)
     profiles = {"facts": facts_profile}

@@ -107,7 +107,7 @@ class CampaignResult:
     interrupted: KeyboardInterrupt | None = None
 
 
-def select(slate: Slate, tree_kind: str) -> tuple[list[Candidate], dict[Key, str]]:
+def select(slate: Slate, pick: Candidate | None) -> tuple[list[Candidate], dict[Key, str]]:
     """The candidates worth measuring (fastest predicted first), and why the others are not."""
     baseline = slate.candidates[0]
     pool = list(slate.eligible) or [baseline]
@@ -119,9 +119,8 @@ def select(slate: Slate, tree_kind: str) -> tuple[list[Candidate], dict[Key, str
         if c.predicted <= PRUNE_FACTOR * best.predicted and per_kind.get(c.kind, 0) < MAX_PER_KIND:
             chosen.add(c.key)
             per_kind[c.kind] = per_kind.get(c.kind, 0) + 1
-    tree_best = [c for c in order if c.kind == tree_kind]
-    if tree_best:
-        chosen.add(tree_best[0].key)
+    if pick is not None:
+        chosen.add(pick.key)
     skipped = {
         c.key: (
             f"predicted {c.predicted / best.predicted:.1f}x slower than {best.label} "
@@ -138,7 +137,7 @@ def run_campaign(
     pipeline: Any,
     catalog: Any,
     slate: Slate,
-    tree_runner: str,
+    pick: Candidate | None,
     options: AdviceOptions,
     tracker: Tracker,
     budget: Budget,
@@ -147,10 +146,11 @@ def run_campaign(
     """Measure what :func:`select` picks, within ``budget`` (see the module doc).
 
     ``baseline_run``: the profiled sequential run the facts came from, counted
-    as the baseline's first run when there is a budget.
+    as the baseline's first run when there is a budget. ``pick``: the tree's
+    pick (``Slate.tree_pick``), always measured, and measured again when it
+    comes close to the best.
     """
-    tree_kind = next((c.kind for c in slate.candidates if c.runner == tree_runner), "")
-    to_measure, skipped = select(slate, tree_kind)
+    to_measure, skipped = select(slate, pick)
     result = CampaignResult(not_measured=skipped)
     campaign = _Campaign(pipeline, catalog, options, tracker, budget, result)
     baseline = next((c for c in to_measure if c.kind == BASELINE_KIND), None)
@@ -159,9 +159,9 @@ def run_campaign(
     tracker.plan(sum(campaign.planned(c) for c in to_measure), tracker.label)
     try:
         if budget.seconds is None:
-            campaign.exhaustive(to_measure, slate, tree_runner)
+            campaign.exhaustive(to_measure, slate, pick)
         else:
-            campaign.budgeted(to_measure, tree_runner)
+            campaign.budgeted(to_measure, pick)
     except KeyboardInterrupt as exc:  # the runs that finished are evidence
         campaign.result.interrupted = exc
     return campaign.result
@@ -284,12 +284,12 @@ class _Campaign:
             self.tracker.step(self.label(f"{c.label}: {reason}"), runs=left)
 
     # -- without a budget ------------------------------------------------------------
-    def exhaustive(self, to_measure: list[Candidate], slate: Slate, tree_runner: str) -> None:
+    def exhaustive(self, to_measure: list[Candidate], slate: Slate, pick: Candidate | None) -> None:
         """``repeats`` rounds of every candidate; prune after the first; recheck a close call."""
         self._rounds(to_measure, self.options.repeats, prune=True)
         eligible = settle(slate.eligible, self.result)
         chosen = choose(eligible, measured=True)
-        rival = _close_rival(chosen, eligible, tree_runner)
+        rival = _close_rival(chosen, eligible, pick)
         if chosen is None or rival is None:
             return
         extra = max(2, self.options.repeats)
@@ -322,7 +322,7 @@ class _Campaign:
                         active.remove(c)
 
     # -- within a budget -------------------------------------------------------------
-    def budgeted(self, to_measure: list[Candidate], tree_runner: str) -> None:
+    def budgeted(self, to_measure: list[Candidate], pick: Candidate | None) -> None:
         """One run each while the budget lasts, then repeats for the contenders only."""
         for c in to_measure:
             if c.key in self.runs:
@@ -333,7 +333,7 @@ class _Campaign:
             cap = None if best is None else PRUNE_FACTOR * best + self.start_cost
             self.measure(c, _tighter(cap, self.budget.left()))
         while True:
-            contenders = self._contenders(to_measure, tree_runner)
+            contenders = self._contenders(to_measure, pick)
             wanting = [c for c in contenders if self.planned(c) > 0]
             if len(contenders) < 2 or not wanting:
                 break
@@ -343,7 +343,7 @@ class _Campaign:
                     progressed = self.measure(c, self.budget.left()) or progressed
             if not progressed:
                 break
-        settled = self._contenders(to_measure, tree_runner)
+        settled = self._contenders(to_measure, pick)
         for c in to_measure:
             if self.planned(c) and c.key in self.runs and not self.runs[c.key].failed:
                 why = (
@@ -368,7 +368,9 @@ class _Campaign:
         self.skip(c, reason)
         return False
 
-    def _contenders(self, candidates: Sequence[Candidate], tree_runner: str) -> list[Candidate]:
+    def _contenders(
+        self, candidates: Sequence[Candidate], pick: Candidate | None
+    ) -> list[Candidate]:
         """The measured candidates the decision is still open between (the best first)."""
         measured = [
             (self.runs[c.key], c)
@@ -385,8 +387,9 @@ class _Campaign:
             single = len(runs.walls) < 2 or len(best_runs.walls) < 2
             margin = CONTENTION * best_runs.median if single else 0.0
             overlap = min(runs.walls) <= max(best_runs.walls) + margin + TIE_SECONDS
-            close_to_tree = c.runner == tree_runner and runs.median <= RECHECK * best_runs.median
-            if overlap or (close_to_tree and best.runner != tree_runner):
+            is_pick = pick is not None and c.key == pick.key
+            close_to_tree = is_pick and runs.median <= RECHECK * best_runs.median
+            if overlap or close_to_tree:
                 out.append(c)
         return out
 
@@ -397,13 +400,12 @@ def _tighter(a: float | None, b: float) -> float | None:
 
 
 def _close_rival(
-    chosen: Candidate | None, eligible: Sequence[Candidate], tree_runner: str
+    chosen: Candidate | None, eligible: Sequence[Candidate], pick: Candidate | None
 ) -> Candidate | None:
-    """The tree's best measured candidate, when it lost to ``chosen`` by less than 20%."""
-    if chosen is None or chosen.runner == tree_runner or chosen.median is None:
+    """The tree's pick as measured, when it lost to ``chosen`` by less than 20%."""
+    if chosen is None or pick is None or chosen.key == pick.key or chosen.median is None:
         return None
-    rivals = [c for c in eligible if c.runner == tree_runner and c.status == OK]
-    rival = min(rivals, key=lambda c: c.median, default=None)
+    rival = next((c for c in eligible if c.key == pick.key and c.status == OK), None)
     if rival is None or rival.median is None or rival.median > RECHECK * chosen.median:
         return None
     return rival
