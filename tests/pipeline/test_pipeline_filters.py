@@ -90,10 +90,9 @@ def test_unknown_dataset(pipe):
 def test_only_nodes_with_tags_any(pipe):
     assert names(pipe.only_nodes_with_tags("ml", "misc")) == ["featurize", "side", "ds.train"]
     assert names(pipe.only_nodes_with_tags()) == []
-    with pytest.raises(PipelineError) as info:
-        pipe.only_nodes_with_tags("prpe")
-    assert "unknown tag name(s) 'prpe' (did you mean 'prep'?)" in str(info.value)
-    assert "'misc', 'ml', 'prep'" in str(info.value)
+    # As in Kedro, a tag no node has selects nothing; it is not an error.
+    assert names(pipe.only_nodes_with_tags("prpe")) == []
+    assert names(pipe.only_nodes_with_tags("prpe", "misc")) == ["side"]
 
 
 def test_only_nodes_with_namespace(pipe):

@@ -35,26 +35,28 @@ def test_namespace_prefixes_datasets_and_node_names(base):
     p = pipeline(base, namespace="ns")
     assert {n.name for n in p.nodes} == {"ns.scale", "ns.total", "ns.settings"}
     assert all(n.namespace == "ns" for n in p.nodes)
-    assert p.inputs() == {"ns.raw", "params:factor", "parameters"}
+    # Kedro 1.x: params:x becomes params:<namespace>.x; 'parameters' stays as it is.
+    assert p.inputs() == {"ns.raw", "params:ns.factor", "parameters"}
     assert p.outputs() == {"ns.summed", "ns.settings_used"}
     scale_node = p.only_nodes("ns.scale").nodes[0]
-    assert scale_node.inputs == ["ns.raw", "params:factor"]
+    assert scale_node.inputs == ["ns.raw", "params:ns.factor"]
     # keyword structure is kept: the function still gets data= and factor=
-    assert scale_node.run({"ns.raw": 2, "params:factor": 3}) == {"ns.scaled": 6}
+    assert scale_node.run({"ns.raw": 2, "params:ns.factor": 3}) == {"ns.scaled": 6}
 
 
 def test_default_node_names_follow_renamed_datasets():
     p = pipeline([node(total, "a", "b")], namespace="ns")
-    assert p.nodes[0].name == "ns.total([ns.a]) -> [ns.b]"
+    assert p.nodes[0].name == "ns." + node(total, "ns.a", "ns.b").name
+    assert p.nodes[0].name != "ns." + node(total, "a", "b").name
 
 
 def test_inputs_and_outputs_mappings_are_not_prefixed(base):
     p = pipeline(base, namespace="ns", inputs={"raw": "shared_raw"}, outputs="summed")
-    assert p.inputs() == {"shared_raw", "params:factor", "parameters"}
+    assert p.inputs() == {"shared_raw", "params:ns.factor", "parameters"}
     assert p.outputs() == {"summed", "ns.settings_used"}
     assert "ns.scaled" in p.datasets()
     q = pipeline(base, namespace="ns", inputs={"raw"}, outputs=["summed", "settings_used"])
-    assert q.inputs() == {"raw", "params:factor", "parameters"}
+    assert q.inputs() == {"raw", "params:ns.factor", "parameters"}
     assert q.outputs() == {"summed", "settings_used"}
 
 
@@ -183,5 +185,5 @@ def test_list_inputs_and_no_input_nodes_are_renamed():
     )
     by_name = {n.name: n for n in p.nodes}
     assert by_name["ns.start"].inputs == []
-    assert by_name["ns.sum"].inputs == ["ns.one", "params:k"]
-    assert by_name["ns.sum"].run({"ns.one": 1, "params:k": 2}) == {"ns.two": 3}
+    assert by_name["ns.sum"].inputs == ["ns.one", "params:ns.k"]
+    assert by_name["ns.sum"].run({"ns.one": 1, "params:ns.k": 2}) == {"ns.two": 3}
