@@ -24,7 +24,11 @@ class _CatalogTasks:
         self._probes = tuple(probes)
 
     def _run(self, node: Any) -> Completion:
-        datasets = {name: self._catalog[name] for name in (*node.inputs, *node.outputs)}
+        catalog = self._catalog
+        datasets = {name: catalog[name] for name in (*node.inputs, *node.outputs)}
+        for name in node.confirms:  # may name datasets the node neither reads nor writes
+            if name not in datasets and name in catalog:
+                datasets[name] = catalog[name]
         _, event, error = execute_node(node, {}, datasets, self._probes)
         return Completion(node, event, error)
 

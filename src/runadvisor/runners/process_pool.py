@@ -31,7 +31,7 @@ import cloudpickle
 
 from runadvisor.runners import transfer
 from runadvisor.runners.scheduler import Completion
-from runadvisor.runners.task import execute_node
+from runadvisor.runners.task import Chunks, confirm_datasets, execute_node, save_chunks
 
 _STOP = b""
 _worker_table: Any = None  # set in the parent before fork, or sent under spawn
@@ -164,7 +164,11 @@ class ProcessExecutor:
             f"runadvisor-{os.getpid()}-{id(self):x}-" if transfer.shm_available() else None
         )
         datasets = [
-            {name: catalog[name] for name in (*n.inputs, *n.outputs) if name in worker_side}
+            {
+                name: catalog[name]
+                for name in (*n.inputs, *n.outputs, *n.confirms)
+                if name in worker_side
+            }
             for n in nodes
         ]
         table = (list(nodes), datasets, tuple(probes))
@@ -256,14 +260,20 @@ class ProcessExecutor:
             for name, payload in out.items():
                 dataset = self._catalog[name]
                 put = getattr(dataset, "_put", None)
-                if put is None:
-                    dataset.save(transfer.loads(payload))
-                    continue
                 # A fresh object from the worker: store it without copying, and keep
                 # its payload (segment included) to send on to the nodes that read it.
-                payload.receiver_unlinks = False
-                self._shipped[name] = payload
-                put(transfer.loads(payload))
+                payload.receiver_unlinks = put is None
+                value = transfer.loads(payload)
+                if isinstance(value, Chunks):  # a generator node's chunks, saved in order
+                    transfer.discard(payload)
+                    save_chunks(dataset, value)
+                elif put is None:
+                    dataset.save(value)
+                else:
+                    self._shipped[name] = payload
+                    put(value)
+            here = [name for name in node.confirms if name not in self._worker_side]
+            confirm_datasets(here, self._catalog)  # the worker confirmed the others
         except Exception as exc:
             for payload in out.values():
                 transfer.discard(payload)
