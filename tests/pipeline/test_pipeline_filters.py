@@ -143,3 +143,15 @@ def test_namespaces_accepts_a_single_str_and_rejects_non_str(pipe):
         pipe.only_nodes_with_namespaces([3])
     assert "each namespace must be a str, but a int was given" in str(info.value)
     assert "separate arguments" not in str(info.value)
+
+
+def test_filter_by_unknown_tags(pipe):
+    # Unknown tags among known ones select nothing more, as in Kedro.
+    assert names(pipe.filter(tags=["misc", "prpe"])) == ["side"]
+    # A filter that leaves nothing says so, with the tags the pipeline has.
+    with pytest.raises(PipelineError) as info:
+        pipe.filter(tags=["prpe"])
+    message = str(info.value)
+    assert "tags=['prpe'] selected no nodes" in message
+    assert "'prpe' (did you mean 'prep'?)" in message
+    assert "the pipeline's tags are: 'misc', 'ml', 'prep'" in message

@@ -136,8 +136,11 @@ def warn_interrupted_namespaces(graph: Graph) -> None:
     if not any(n.namespace for n in graph.nodes):
         return
     for ns, path in interrupted_namespaces(graph).items():
+        shown = str(path)
+        if len(path) > 10:
+            shown = f"{str(path[:5])[:-1]}, ..., {str(path[-2:])[1:]} ({len(path)} nodes)"
         warnings.warn(
-            f"Namespace '{ns}' is interrupted by nodes {path} and thus invalid. Its nodes "
+            f"Namespace '{ns}' is interrupted by nodes {shown} and thus invalid. Its nodes "
             f"cannot run as one group: keep the nodes between them in the namespace, or "
             f"split it.",
             NamespaceInterruptedWarning,
