@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import pickle
 import re
+import warnings
 
 import cloudpickle
 import pytest
@@ -289,8 +290,12 @@ def test_run_positional_keyword_and_single():
     assert node(identity, "a", "b")(a=3) == {"b": 3}
 
 
-def test_run_without_outputs_ignores_return_value():
-    assert node(sink, "a", None).run({"a": 1}) == {}
+def test_run_without_outputs_drops_the_return_value_with_a_warning():
+    with pytest.warns(UserWarning, match="returned a value of type 'str', but the node is"):
+        assert node(sink, "a", None, name="sink").run({"a": 1}) == {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert node(lambda a: None, "a", None).run({"a": 1}) == {}
 
 
 def test_run_list_and_dict_outputs():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,11 +21,20 @@ from runadvisor.pipeline.validation import Spec, plural
 def name_outputs(node_name: str, spec: Spec, result: Any, verb: str = "returned") -> dict[str, Any]:
     """Map ``result`` onto the output names declared by ``spec``.
 
-    None -> ``{}`` (the value is ignored); a name -> ``{name: result}``; a list ->
-    ``result`` must be a list or tuple of that length; a dict -> ``result`` must be a
-    dict with exactly those keys. ``verb`` says how the value came ("yielded").
+    None -> ``{}`` (a value other than None is dropped with a ``UserWarning``, as
+    Kedro warns); a name -> ``{name: result}``; a list -> ``result`` must be a list or
+    tuple of that length; a dict -> ``result`` must be a dict with exactly those keys.
+    ``verb`` says how the value came ("yielded").
     """
     if spec is None:
+        if result is not None:
+            warnings.warn(
+                f"Node {node_name!r} returned a value of type '{type(result).__name__}', but "
+                f"the node is defined with outputs=None, so the value is dropped. Declare "
+                f"outputs in the node to keep it, or return None.",
+                UserWarning,
+                stacklevel=3,
+            )
         return {}
     if isinstance(spec, str):
         return {spec: result}

@@ -222,12 +222,15 @@ class Pipeline:
         return Pipeline([n for n in self._graph.nodes if n in keep])
 
     def describe(self, names_only: bool = True) -> str:
-        """The free inputs, the nodes in execution order and the free outputs, as text."""
+        """The free inputs, the nodes in execution order and the free outputs, as text.
+
+        Nodes are shown by name, or with ``names_only=False`` as ``str(node)``
+        (``name: func([in]) -> [out]``), as Kedro does."""
 
         def names(values: set[str]) -> str:
             return ", ".join(sorted(values)) or "None"
 
-        lines = (n.name if names_only else repr(n) for n in self.nodes)
+        lines = (n.name if names_only else str(n) for n in self.nodes)
         return (
             "#### Pipeline execution order ####\n"
             f"Inputs: {names(self.inputs())}\n\n"
