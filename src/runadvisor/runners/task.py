@@ -48,12 +48,6 @@ def confirm_datasets(names: Sequence[str], datasets: Mapping[str, Any]) -> None:
             dataset.confirm()
 
 
-def _yields_chunks(node: Any) -> bool:
-    """Whether ``node.run`` returned chunk iterators: a generator function's node."""
-    yields = getattr(node, "yields_chunks", None)
-    return inspect.isgeneratorfunction(node.func) if yields is None else bool(yields)
-
-
 def _stream(
     outputs: dict[str, Any], datasets: Mapping[str, Any], returned: dict[str, Any]
 ) -> dict[str, Any]:
@@ -86,11 +80,12 @@ def execute_node(
     """Run ``node`` and measure it.
 
     ``given`` holds input values that travelled with the task; every other input
-    is loaded from ``datasets``. Outputs with an entry in ``datasets`` are saved
-    here; the others are returned. Then each dataset in ``node.confirms`` that is
-    in ``datasets`` and has a ``confirm`` method is confirmed. A failure is
-    returned, not raised, so the caller decides how to surface it with the
-    node's name.
+    is loaded from ``datasets`` (anything with ``[name]`` and ``get(name)``: a
+    dict, or the catalog itself in-process). Outputs with an entry in
+    ``datasets`` are saved here; the others are returned. Then each dataset in
+    ``node.confirms`` that is in ``datasets`` and has a ``confirm`` method is
+    confirmed. A failure is returned, not raised, so the caller decides how to
+    surface it with the node's name.
 
     A generator node (``node.yields_chunks``, or a generator function for other
     node types) saves each chunk as it is yielded; for an output returned to the
@@ -111,7 +106,10 @@ def execute_node(
             name: given[name] if name in given else datasets[name].load() for name in node.inputs
         }
         outputs = node.run(inputs)
-        if outputs and _yields_chunks(node):
+        yields = getattr(node, "yields_chunks", None) if outputs else False
+        if yields is None:  # a node type without the attribute (Kedro's)
+            yields = inspect.isgeneratorfunction(node.func)
+        if yields:
             outputs = _stream(outputs, datasets, returned)
         else:
             for name, value in outputs.items():
