@@ -168,7 +168,7 @@ def test_failure_mid_stream_keeps_the_chunks_already_saved(runner, tmp_path):
 
     path = tmp_path / "chunks.jsonl"
     catalog = DataCatalog({"n": 3, "chunks": LineFile(path)})
-    with pytest.raises(ValueError, match="third chunk is bad"):
+    with pytest.raises(ValueError, match="third chunk is bad"), pytest.warns(RuntimeWarning):
         runner.run(pipeline([node(two_then_fail, "n", "chunks", name="gen")]), catalog)
     assert LineFile(path).load() == [1, 2]
 
@@ -179,7 +179,10 @@ def test_chunk_of_the_wrong_shape_fails_the_node(runner):
         yield (3,)
 
     catalog = DataCatalog({"n": 1})
-    with pytest.raises(NodeOutputError, match="yielded 1 values but declares 2 outputs"):
+    with (
+        pytest.raises(NodeOutputError, match="yielded 1 values but declares 2 outputs"),
+        pytest.warns(RuntimeWarning, match="resume"),
+    ):
         runner.run(pipeline([node(ragged, "n", ["a", "b"], name="gen")]), catalog)
 
 
