@@ -25,7 +25,7 @@ from runadvisor.pipeline.validation import normalize_tags, short_repr
 __all__ = ["Pipeline", "pipeline"]
 
 #: ``pipeline(inputs=..., outputs=..., parameters=...)``: a name, names, or ``{inner: outer}``.
-Mapping = str | Iterable[str] | dict[str, str] | None
+DatasetMapping = str | Iterable[str] | dict[str, str] | None
 
 
 def _flatten(nodes: Any, where: str) -> list[Node]:
@@ -81,9 +81,9 @@ class Pipeline:
         self,
         nodes: Iterable[Node | Pipeline] | Pipeline | Node,
         *,
-        inputs: Mapping = None,
-        outputs: Mapping = None,
-        parameters: Mapping = None,
+        inputs: DatasetMapping = None,
+        outputs: DatasetMapping = None,
+        parameters: DatasetMapping = None,
         tags: str | Iterable[str] | None = None,
         namespace: str | None = None,
         prefix_datasets_with_namespace: bool = True,
@@ -371,9 +371,9 @@ def _installed_version(distribution: str) -> str | None:
 def pipeline(
     pipe: Iterable[Node | Pipeline] | Pipeline | Node,
     *,
-    inputs: Mapping = None,
-    outputs: Mapping = None,
-    parameters: Mapping = None,
+    inputs: DatasetMapping = None,
+    outputs: DatasetMapping = None,
+    parameters: DatasetMapping = None,
     tags: str | Iterable[str] | None = None,
     namespace: str | None = None,
     prefix_datasets_with_namespace: bool = True,
