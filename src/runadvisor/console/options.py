@@ -38,8 +38,9 @@ class OptionError(RunAdvisorError):
 def split_names(text: str) -> list[str]:
     """Split a comma-separated list, keeping commas inside brackets.
 
-    Default node names look like ``f([a,b]) -> [c]``; ``"f([a,b]) -> [c],g"``
-    gives both names whole.
+    Default node names are Kedro 1.x's ``f__1a2b3c4d`` (``partial(f)__...`` for a
+    partial), which hold no commas; names written in Kedro 0.19's form
+    ``f([a,b]) -> [c]`` stay whole too: ``"f([a,b]) -> [c],g"`` gives both.
     """
     names: list[str] = []
     depth = 0

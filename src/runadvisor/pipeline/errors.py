@@ -26,6 +26,10 @@ class OutputNotUniqueError(PipelineError):
     """Two nodes of one pipeline produce the same dataset."""
 
 
+class ConfirmNotUniqueError(PipelineError):
+    """Two nodes of one pipeline confirm the same dataset."""
+
+
 class NodeSignatureError(PipelineError, TypeError):
     """A node's inputs do not fit the parameters of its function."""
 
@@ -46,6 +50,16 @@ def unknown_names_message(
 
     ``where`` names the call that was given them (for example ``"only_nodes()"``).
     """
+    return (
+        f"{where}: unknown {what} name(s) {close_matches(what, unknown, known, limit=limit)}. "
+        f"Check the spelling, or filter a pipeline that contains them."
+    )
+
+
+def close_matches(
+    what: str, unknown: Iterable[str], known: Iterable[str], *, limit: int = 3
+) -> str:
+    """``'prpe' (did you mean 'prep'?); the pipeline's tags are: 'misc', 'prep'``."""
     known_list = sorted(set(known))
     parts = []
     for name in sorted(set(unknown)):
@@ -61,7 +75,4 @@ def unknown_names_message(
         tail = f"the pipeline's {what}s are: {_quote_list(known_list)}"
     else:
         tail = f"the pipeline has {count} {what}s; pipeline.describe() lists them"
-    return (
-        f"{where}: unknown {what} name(s) {', '.join(parts)}; {tail}. "
-        f"Check the spelling, or filter a pipeline that contains them."
-    )
+    return f"{', '.join(parts)}; {tail}"
