@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runadvisor import DataCatalog, MemoryDataset, node, pipeline
+from runadvisor import DataCatalog, MemoryDataset, SequentialRunner, node, pipeline
 
 
 class ConfirmFile:
@@ -99,3 +99,18 @@ def test_a_failed_node_confirms_nothing(runner):
     with pytest.warns(RuntimeWarning), pytest.raises(RuntimeError, match="no"):
         runner.run(pipeline([node(boom, "x", "y", name="boom", confirms="x")]), catalog)
     assert here.confirmed == 0
+
+
+def test_a_confirm_the_catalog_lacks_is_an_error_before_anything_runs():
+    from runadvisor.io import DatasetNotFoundError
+
+    ran = []
+
+    def work(x):
+        ran.append(x)
+        return x
+
+    pipe = pipeline([node(work, "x", "y", name="n", confirms="nowhere")])
+    with pytest.raises(DatasetNotFoundError, match="nowhere"):
+        SequentialRunner().run(pipe, DataCatalog(raw_data={"x": 1}))
+    assert ran == []

@@ -16,10 +16,12 @@ Modules: ``node`` (Node), ``validation`` (checks on node arguments),
 from runadvisor.pipeline.errors import (
     CircularDependencyError,
     ConfirmNotUniqueError,
+    EmptySelectionError,
     NodeOutputError,
     NodeSignatureError,
     OutputNotUniqueError,
     PipelineError,
+    UnknownNamesError,
 )
 from runadvisor.pipeline.grouping import GroupedNodes, NamespaceInterruptedWarning
 from runadvisor.pipeline.node import Node, node
@@ -29,6 +31,7 @@ from runadvisor.pipeline.transcoding import TRANSCODING_SEPARATOR, strip_transco
 __all__ = [
     "CircularDependencyError",
     "ConfirmNotUniqueError",
+    "EmptySelectionError",
     "GroupedNodes",
     "NamespaceInterruptedWarning",
     "Node",
@@ -38,6 +41,7 @@ __all__ = [
     "Pipeline",
     "PipelineError",
     "TRANSCODING_SEPARATOR",
+    "UnknownNamesError",
     "node",
     "pipeline",
     "strip_transcoding",

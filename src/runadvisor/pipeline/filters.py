@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from runadvisor.pipeline.errors import PipelineError, close_matches, unknown_names_message
+from runadvisor.pipeline.errors import (
+    EmptySelectionError,
+    PipelineError,
+    UnknownNamesError,
+    close_matches,
+)
 from runadvisor.pipeline.graph import Graph
 from runadvisor.pipeline.transcoding import strip_transcoding
 from runadvisor.pipeline.validation import short_repr
@@ -39,7 +44,7 @@ def node_indices(graph: Graph, names: Iterable[Any], where: str) -> list[int]:
     wanted = as_names(names, "node name", where)
     unknown = [n for n in wanted if n not in graph.position]
     if unknown:
-        raise PipelineError(unknown_names_message("node", unknown, graph.position, where))
+        raise UnknownNamesError("node", unknown, graph.position, where)
     return [graph.position[n] for n in wanted]
 
 
@@ -49,7 +54,7 @@ def dataset_names(graph: Graph, names: Iterable[Any], where: str) -> list[str]:
     known = graph.known_datasets
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise PipelineError(unknown_names_message("dataset", unknown, graph.datasets, where))
+        raise UnknownNamesError("dataset", unknown, graph.datasets, where)
     return wanted
 
 
@@ -102,33 +107,21 @@ def in_namespaces(graph: Graph, namespaces: Iterable[Any], where: str) -> list[i
     known = {prefix for n in graph.nodes for prefix in n.namespace_prefixes}
     unknown = [ns for ns in wanted if ns not in known]
     if unknown:
-        raise PipelineError(unknown_names_message("namespace", unknown, known, where))
+        raise UnknownNamesError("namespace", unknown, known, where)
     chosen = set(wanted)
     return [i for i, n in enumerate(graph.nodes) if chosen.intersection(n.namespace_prefixes)]
 
 
-def empty_filter_message(graph: Graph, applied: list[tuple[str, list[str], int]]) -> str:
-    """Why ``filter()`` left no node. ``applied``: (argument, names given, nodes it
-    selected) for each filter given."""
-    if not applied:
-        return "Pipeline.filter(): the pipeline has no nodes, so there is nothing to run."
-    empty = [(arg, names) for arg, names, count in applied if count == 0]
-    if empty:
-        reasons = []
-        for arg, names in empty:
-            if arg == "tags":
-                known = {t for n in graph.nodes for t in n.tags}
-                why = f"no node has them: {close_matches('tag', names, known)}"
-            else:
-                why = f"of the {len(graph.nodes)} nodes none reads or writes those datasets"
-            reasons.append(f"{arg}={names} selected no nodes ({why})")
-        return (
-            f"Pipeline.filter(): no nodes left, because {' and '.join(reasons)}. Check the "
-            f"names, or drop that filter."
-        )
-    counts = "; ".join(f"{arg}={names}: {count} node(s)" for arg, names, count in applied)
-    return (
-        f"Pipeline.filter(): no nodes left. Each filter selects nodes ({counts}), but no node "
-        f"is selected by all of them: the filters are intersected, not chained. Loosen one "
-        f"of them."
-    )
+def empty_selection(graph: Graph, applied: list[tuple[str, list[str], int]]) -> EmptySelectionError:
+    """The error for a ``filter()`` that left no node. ``applied``: (argument, names
+    given, nodes it selected) for each filter given."""
+    described: list[tuple[str, list[str], int, str | None]] = []
+    for arg, names, count in applied:
+        why = None
+        if count == 0 and arg == "tags":
+            known = {t for n in graph.nodes for t in n.tags}
+            why = f"no node has them: {close_matches('tag', names, known)}"
+        elif count == 0:
+            why = f"of the {len(graph.nodes)} nodes none reads or writes those datasets"
+        described.append((arg, names, count, why))
+    return EmptySelectionError(described)

@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from runadvisor.pipeline import filters
-from runadvisor.pipeline.errors import PipelineError
+from runadvisor.pipeline.errors import PipelineError, UnknownNamesError
 from runadvisor.pipeline.graph import Graph
 from runadvisor.pipeline.grouping import GroupedNodes, group_nodes_by, warn_interrupted_namespaces
 from runadvisor.pipeline.modular import map_nodes
@@ -348,12 +348,16 @@ class Pipeline:
         for label, arg, method in chosen:
             if arg:
                 names = [arg] if isinstance(arg, str) else list(arg)
-                applied.append((label, names, method(*names)))
+                try:
+                    applied.append((label, names, method(*names)))
+                except UnknownNamesError as exc:
+                    exc.argument = label
+                    raise
         sets = [p._graph.node_set for _, _, p in applied]
         result = [n for n in self._graph.nodes if all(n in s for s in sets)]
         if not result:
             counts = [(label, names, len(p)) for label, names, p in applied]
-            raise PipelineError(filters.empty_filter_message(self._graph, counts))
+            raise filters.empty_selection(self._graph, counts)
         return Pipeline(result)
 
     def tag(self, tags: str | Iterable[str]) -> Pipeline:
