@@ -72,12 +72,18 @@ def _tie(a: Candidate, b: Candidate) -> str:
 
 
 def measured_sentence(
-    candidates: Sequence[Candidate], chosen: Candidate, pick: Candidate | None
+    candidates: Sequence[Candidate],
+    chosen: Candidate,
+    pick: Candidate | None,
+    *,
+    final: bool = True,
 ) -> str:
     """What the measured runs said, and how that compares with the tree's pick.
 
     Every comparison is checked against the numbers it quotes: a candidate is
     said to beat another only if it is faster by more than the tie margin.
+    ``final``: ``chosen`` is the answer (else the sentence stops before
+    concluding, and another sentence overrules it).
     """
     ok = sorted((c for c in candidates if c.status == OK), key=lambda c: c.median)
     counts = sorted({len(c.measured) for c in ok})
@@ -104,7 +110,8 @@ def measured_sentence(
                 f" against {fmt_seconds_prose(fastest.predicted)}): too close to measure, so the "
                 "prediction decides"
             )
-    parts.append(_against_the_tree(chosen, pick))
+    if final:
+        parts.append(_against_the_tree(chosen, pick))
     return "; ".join(parts)
 
 
@@ -131,6 +138,18 @@ def _against_the_tree(chosen: Candidate, pick: Candidate | None) -> str:
     return (  # chosen is slower than the pick beyond noise, yet tied with the fastest run
         f"the tree's pick {_timed(pick)} measured faster than {_timed(chosen)}, but "
         f"{chosen.label} is within noise of the fastest run, which decides -> {chosen.runner}"
+    )
+
+
+def promising_sentence(promising: Candidate, measured: Candidate) -> str:
+    """Why an unmeasured candidate is recommended over the measured best."""
+    scale = measured.median / measured.predicted
+    return (
+        f"{promising.label} was not measured (the budget ran out), but it is predicted at "
+        f"{fmt_seconds_prose(promising.predicted * scale)} (its prediction "
+        f"{fmt_seconds_prose(promising.predicted)}, scaled by {scale:.2f} as {measured.label} "
+        f"measured against its own), well under {measured.label}'s measured "
+        f"{fmt_seconds_prose(measured.median)}: the prediction decides -> {promising.runner}"
     )
 
 
