@@ -391,7 +391,7 @@ def test_an_empty_pipeline_is_an_advice_error():
         advise(pipeline([]), DataCatalog())
 
 
-def test_warns_when_parallel_runner_would_fork_beside_threads():
+def test_says_how_process_workers_start_beside_other_threads():
     stop = threading.Event()
     helper = threading.Thread(target=stop.wait, name="user-helper", daemon=True)
     helper.start()
@@ -402,4 +402,7 @@ def test_warns_when_parallel_runner_would_fork_beside_threads():
         stop.set()
         helper.join()
     assert rec.runner == PAR
-    assert any("user-helper" in w and "fork" in w for w in rec.warnings)
+    assert rec.facts.start_method == "forkserver"  # a fork beside the helper could hang
+    assert any("start by forkserver here, because other threads run" in p for p in rec.path)
+    alone = advise(*P.python_fanout(), predict_only=True)
+    assert any("start by fork here" in p for p in alone.path)

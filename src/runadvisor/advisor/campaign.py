@@ -152,17 +152,19 @@ def run_campaign(
     tracker: Tracker,
     budget: Budget,
     baseline_run: MeasuredRun | None = None,
+    start_method: str | None = None,
 ) -> CampaignResult:
     """Measure what :func:`select` picks, within ``budget`` (see the module doc).
 
     ``baseline_run``: the profiled sequential run the facts came from, counted
     as the baseline's first run when there is a budget. ``pick``: the tree's
     pick (``Slate.tree_pick``), always measured, and measured again when it
-    comes close to the best.
+    comes close to the best. ``start_method``: how process workers start in
+    the caller's process, so the measured runs start them the same way.
     """
     to_measure, skipped = select(slate, pick)
     result = CampaignResult(not_measured=skipped)
-    campaign = _Campaign(pipeline, catalog, options, tracker, budget, result)
+    campaign = _Campaign(pipeline, catalog, options, tracker, budget, result, start_method)
     baseline = next((c for c in to_measure if c.kind == BASELINE_KIND), None)
     if baseline_run is not None and baseline is not None and budget.seconds is not None:
         campaign.reuse(baseline, baseline_run)
@@ -188,7 +190,9 @@ class _Campaign:
         tracker: Tracker,
         budget: Budget,
         result: CampaignResult,
+        start_method: str | None = None,
     ) -> None:
+        self.start_method = start_method
         self.pipeline = pipeline
         self.catalog = catalog
         self.options = options
@@ -248,7 +252,9 @@ class _Campaign:
         timeout = self.options.timeout
         capped = cap is not None and (timeout is None or cap < timeout)
         limit = cap if capped else timeout
-        outcome = measure_run(self.pipeline, self.catalog, c.kind, c.workers, limit)
+        outcome = measure_run(
+            self.pipeline, self.catalog, c.kind, c.workers, limit, self.start_method
+        )
         record = self.runs.setdefault(c.key, Runs())
         if outcome.status == TIMEOUT and capped:
             reason = self._stop_reason(c, limit)

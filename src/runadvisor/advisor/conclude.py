@@ -101,9 +101,7 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         warnings.append(memory)
     spec = chosen.spec
     if spec is not None and spec.model == "processes":
-        fork = explain.fork_warning(facts)
-        if fork:
-            warnings.append(fork)
+        path.append(explain.start_method_sentence(facts, chosen.runner))
     return Recommendation(
         runner=chosen.runner,
         kind=chosen.kind,

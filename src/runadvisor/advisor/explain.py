@@ -7,7 +7,6 @@ here measures or decides what to run.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
 from runadvisor.advisor.facts import PipelineFacts
@@ -180,23 +179,20 @@ def failure_warning(c: Candidate, timeout: float | None) -> str:
     return f"{c.label} failed although SequentialRunner ran: {c.reason}.{hint}"
 
 
-def fork_warning(facts: PipelineFacts) -> str | None:
-    """A warning when this process has threads and process workers would be forked."""
-    if facts.start_method != "fork":
-        return None
-    current = threading.current_thread()
-    others = [
-        t.name
-        for t in threading.enumerate()
-        if t is not current and t.is_alive() and not t.name.startswith("runadvisor-")
-    ]
-    if not others:
-        return None
+def start_method_sentence(facts: PipelineFacts, runner: str) -> str:
+    """How the recommended process workers start, and what the numbers assume about it."""
+    method = facts.start_method or "fork"
+    if method == "fork":
+        return (
+            f"{runner}'s workers start by fork here (no other thread runs in this process): "
+            "they inherit the pipeline and its in-memory inputs without pickling, and the "
+            "times above assume so"
+        )
     return (
-        f"{len(others)} other thread(s) run in this process ({', '.join(others[:5])}) and "
-        "ParallelRunner forks its workers: a worker can deadlock on a lock one of them "
-        "held. Start ParallelRunner from a process without threads, or use "
-        "ParallelRunner(mp_context='spawn') or RUNADVISOR_MP_CONTEXT=spawn."
+        f"{runner}'s workers start by {method} here, because other threads run in this "
+        "process and a fork beside them can deadlock: node functions and in-memory inputs "
+        "are pickled to each worker, and the times above assume so (from a process without "
+        "threads, fork would be used and start faster)"
     )
 
 
