@@ -72,6 +72,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run even though the real kedro is importable for --python",
     )
+    parser.add_argument(
+        "--reclassify",
+        action="store_true",
+        help="do not run the tests: classify the outcomes of the last run again "
+        "(after editing classification.yaml)",
+    )
     parser.add_argument("--timeout", type=int, default=120, help="seconds per test")
     parser.add_argument("--out", type=Path, default=WORK, help="where results.{json,md} go")
     return parser.parse_args(argv)
@@ -128,6 +134,43 @@ def _run_pytest(args: argparse.Namespace, report: Path, names_log: Path, log: Pa
     return done.returncode
 
 
+_META_KEYS = ("source", "mode", "real_kedro_importable", "seconds", "names")
+
+
+def _run(args: argparse.Namespace, report: Path, names_log: Path, log: Path) -> dict | None:
+    """Run the tests; the run's description, or None when it could not be made."""
+    real = _real_kedro(args.python)
+    if args.reference and real is None:
+        print(f"error: --reference needs kedro installed for {args.python}.", file=sys.stderr)
+        return None
+    if real and not args.reference and not args.allow_real_kedro:
+        print(
+            f"error: the real kedro is importable for {args.python} ({real}). Run this in an "
+            "environment without kedro (the shim would shadow it, but kedro-datasets and "
+            "plugins could still reach it), or pass --allow-real-kedro.",
+            file=sys.stderr,
+        )
+        return None
+    for stale in (report, names_log):
+        stale.unlink(missing_ok=True)
+    mode = "reference: real Kedro" if args.reference else "shim onto runadvisor"
+    mode += ", null hooks (diagnostic)" if args.null_hooks else ""
+    mode += f", only {args.only!r}" if args.only else ""
+    print(f"Running Kedro's tests ({mode}); real kedro importable: {real or 'no'} ...")
+    started = time.monotonic()
+    code = _run_pytest(args, report, names_log, log)
+    if not report.exists():
+        print(f"error: pytest exited {code} and recorded nothing; see {log}", file=sys.stderr)
+        return None
+    return {
+        "source": (KEDRO_TESTS / "SOURCE.txt").read_text().strip(),
+        "mode": mode,
+        "real_kedro_importable": real,
+        "seconds": round(time.monotonic() - started, 1),
+        "names": json.loads(names_log.read_text()) if names_log.exists() else {},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     try:
@@ -137,44 +180,24 @@ def main(argv: list[str] | None = None) -> int:
     except (extraction.ExtractError, RulesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    real = _real_kedro(args.python)
-    if args.reference and real is None:
-        print(f"error: --reference needs kedro installed for {args.python}.", file=sys.stderr)
-        return 2
-    if real and not args.reference and not args.allow_real_kedro:
-        print(
-            f"error: the real kedro is importable for {args.python} ({real}). Run this in an "
-            "environment without kedro (the shim would shadow it, but kedro-datasets and "
-            "plugins could still reach it), or pass --allow-real-kedro.",
-            file=sys.stderr,
-        )
-        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     report, names_log, log = (args.out / n for n in ("outcomes.jsonl", "names.json", "pytest.log"))
-    for stale in (report, names_log):
-        stale.unlink(missing_ok=True)
-    mode = "reference: real Kedro" if args.reference else "shim onto runadvisor"
-    mode += ", null hooks (diagnostic)" if args.null_hooks else ""
-    mode += f", only {args.only!r}" if args.only else ""
-    print(f"Running Kedro's tests ({mode}); real kedro importable: {real or 'no'} ...")
-    started = time.monotonic()
-    code = _run_pytest(args, report, names_log, log)
+    if args.reclassify:
+        meta = json.loads((args.out / "results.json").read_text())
+        meta = {k: v for k, v in meta.items() if k in _META_KEYS}
+    else:
+        meta = _run(args, report, names_log, log)
+        if meta is None:
+            return 2
     outcomes = read_outcomes(report)
     if not outcomes:
-        print(f"error: pytest exited {code} and recorded nothing; see {log}", file=sys.stderr)
+        print(f"error: no outcomes recorded in {report}; see {log}", file=sys.stderr)
         return 2
-    meta = {
-        "source": (KEDRO_TESTS / "SOURCE.txt").read_text().strip(),
-        "mode": mode,
-        "real_kedro_importable": real,
-        "seconds": round(time.monotonic() - started, 1),
-        "names": json.loads(names_log.read_text()) if names_log.exists() else {},
-    }
     result = build(outcomes, rules, meta)
     (args.out / "results.json").write_text(json.dumps(result, indent=1) + "\n")
     (args.out / "results.md").write_text(render_markdown(result))
     print(render_text(result))
-    print(f"\nWrote {args.out / 'results.md'} and results.json ({meta['seconds']} s; log {log})")
+    print(f"\nWrote {args.out / 'results.md'} and results.json (log: {log})")
     return 1 if any(f["category"] == UNCLASSIFIED for f in result["failures"]) else 0
 
 

@@ -1,15 +1,17 @@
 """Put each failing Kedro test into one category, from classification.yaml.
 
-A rule matches a test when its ``test`` glob matches the test id and, if it
-has one, its ``error`` regex is found in the failure text. The first matching
-rule wins, so specific rules go before broad ones. A failure no rule matches is
+A rule matches a test when its ``test`` glob (or one of its list of globs)
+matches the test id (``*`` is any text, ``?`` one character, brackets are
+literal: test ids hold parameters in brackets) and, if it has one, its
+``error`` regex is found in the failure text. The first matching rule wins,
+so specific rules go before broad ones. A failure no rule matches is
 ``unclassified``; a rule that matches no failure is reported as stale (its
 tests pass now, or the ids changed).
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,22 +32,30 @@ class RulesError(Exception):
 
 @dataclass(frozen=True)
 class Rule:
-    test: str
+    test: tuple[str, ...]  # globs: one is enough
     category: str
     reason: str
     error: str | None = None
 
     def matches(self, test_id: str, failure_text: str) -> bool:
-        if not fnmatch.fnmatchcase(test_id, self.test):
+        if not any(_glob(glob).fullmatch(test_id) for glob in self.test):
             return False
         return self.error is None or re.search(self.error, failure_text) is not None
+
+
+@functools.cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL)
 
 
 def load_rules(path: Path) -> list[Rule]:
     """The rules in ``path``, checked: known keys, known categories, valid regexes."""
     import yaml  # PyYAML: also needed by Kedro's tests themselves
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path.name} is not valid YAML: {exc}") from exc
     rules = []
     for index, entry in enumerate(data.get("rules") or [], start=1):
         where = f"{path.name} rule {index} ({entry.get('test')!r})"
@@ -59,7 +69,10 @@ def load_rules(path: Path) -> list[Rule]:
                 re.compile(entry["error"])
             except re.error as exc:
                 raise RulesError(f"{where}: error is not a regex: {exc}") from exc
-        rules.append(Rule(entry["test"], entry["category"], entry["reason"], entry.get("error")))
+        globs = entry["test"] if isinstance(entry["test"], list) else [entry["test"]]
+        if not all(isinstance(glob, str) for glob in globs):
+            raise RulesError(f"{where}: test must be a glob or a list of globs.")
+        rules.append(Rule(tuple(globs), entry["category"], entry["reason"], entry.get("error")))
     return rules
 
 

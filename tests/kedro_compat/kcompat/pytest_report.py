@@ -22,8 +22,8 @@ def _message(report: Any) -> str:
         return str(crash.message)
     if isinstance(report.longrepr, tuple):  # skips: (path, line, reason)
         return str(report.longrepr[-1])
-    text = str(report.longrepr or "")
-    return text.strip().splitlines()[-1] if text.strip() else ""
+    text = str(report.longrepr or "").strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _detail(report: Any) -> str:

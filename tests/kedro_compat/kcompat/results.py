@@ -66,7 +66,7 @@ def build(outcomes: list[dict[str, str]], rules: list[Rule], meta: dict[str, Any
         "by_category": dict(Counter(f["category"] for f in failures).most_common()),
         "failures": sorted(failures, key=lambda f: (f["category"], f["test"])),
         "stale_rules": [
-            {"test": r.test, "error": r.error, "category": r.category}
+            {"test": " | ".join(r.test), "error": r.error, "category": r.category}
             for r in rules
             if r not in used
         ],

@@ -16,9 +16,10 @@ only the tests that use it. ``deferred_failure`` does the same for a runadvisor
 function that raised at import time: the tests using its result fail with the
 original exception.
 
-``NotMappedError`` derives from ``BaseException`` so that a test's own
-``pytest.raises(Exception)`` cannot mistake it for the failure it expects.
-The placeholder classes derive from ``Warning`` so that ``pytest.raises(X)``
+Every refusal is counted (``refusals``): ``pytest_phase`` fails a test that
+passed although a placeholder refused something during it (a test's own
+``pytest.raises(Exception)`` must not mistake the refusal for the failure it
+expects). The placeholder classes derive from ``Warning`` so that ``pytest.raises(X)``
 and ``pytest.warns(X)`` accept them and the test fails on its merits.
 """
 
@@ -30,8 +31,10 @@ from typing import Any, NoReturn
 
 from _kedro_shim import phase
 
+refusals: list[str] = []  # what each refusal said, in order (read by pytest_phase)
 
-class NotMappedError(BaseException):
+
+class NotMappedError(Exception):
     """A test used a Kedro name that the shim does not map onto runadvisor."""
 
     def __init__(self, qualname: str, reason: str) -> None:
@@ -52,9 +55,9 @@ class _PlaceholderMeta(type):
     _kedro_error: BaseException | None
 
     def _refuse(cls) -> NoReturn:
-        if cls._kedro_error is not None:
-            raise cls._kedro_error
-        raise NotMappedError(cls._kedro_qualname, cls._kedro_reason)
+        error = cls._kedro_error or NotMappedError(cls._kedro_qualname, cls._kedro_reason)
+        refusals.append(f"{type(error).__name__}: {error}")
+        raise error
 
     def _use(cls, how: str) -> type:
         """At import time: a placeholder for the result; later: the error."""
@@ -80,7 +83,7 @@ class _PlaceholderMeta(type):
         if phase.collecting and not name.startswith("_"):
             return cls._use(f".{name}")
         if cls._kedro_error is not None:
-            raise cls._kedro_error
+            cls._refuse()
         raise NotMappedAttributeError(f"not mapped: {cls._kedro_reason} (reading .{name})")
 
     def __instancecheck__(cls, instance: Any) -> NoReturn:
