@@ -56,6 +56,7 @@ def build(outcomes: list[dict[str, str]], rules: list[Rule], meta: dict[str, Any
                 else "",
             }
         )
+    failures.sort(key=lambda f: (f["category"], f["test"]))
     totals: Counter[str] = Counter()
     for counts in per_file.values():
         totals.update(counts)
@@ -64,13 +65,32 @@ def build(outcomes: list[dict[str, str]], rules: list[Rule], meta: dict[str, Any
         "files": {name: {c: per_file[name][c] for c in COLUMNS} for name in sorted(per_file)},
         "totals": {c: totals[c] for c in COLUMNS} | {"tests": sum(totals.values())},
         "by_category": dict(Counter(f["category"] for f in failures).most_common()),
-        "failures": sorted(failures, key=lambda f: (f["category"], f["test"])),
+        "failures": failures,
+        "gap_causes": gap_causes(failures),
         "stale_rules": [
             {"test": " | ".join(r.test), "error": r.error, "category": r.category}
             for r in rules
             if r not in used
         ],
     }
+
+
+def gap_causes(failures: list[dict]) -> list[dict]:
+    """Gaps grouped by cause (a gap reason reads "cause: detail"), largest first."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for failure in failures:
+        if failure["category"] == "gap":
+            groups[failure["reason"].split(":", 1)[0]].append(failure)
+    return [
+        {
+            "cause": cause,
+            "tests": len(group),
+            "reason": group[0]["reason"],
+            "examples": [f["test"] for f in group[:2]],
+            "message": group[0]["message"],
+        }
+        for cause, group in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
 
 
 def _table(result: dict) -> list[str]:
@@ -103,10 +123,14 @@ def render_text(result: dict) -> str:
             lines.append(f"      {failure['reason']}")
             if category in ("gap", UNCLASSIFIED) and failure["message"]:
                 lines.append(f"      -> {failure['message'][:200]}")
+    if result["gap_causes"]:
+        lines += ["", "Gaps by cause (tests, first example):"]
+        for cause in result["gap_causes"]:
+            lines.append(f"  {cause['tests']:4}  {cause['cause']}  e.g. {cause['examples'][0]}")
     if result["stale_rules"]:
         lines += ["", f"Stale rules (match no failure now): {len(result['stale_rules'])}"]
         lines += [f"  {r['test']}  ({r['category']})" for r in result["stale_rules"]]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", headline(result)])
 
 
 def render_markdown(result: dict) -> str:
@@ -124,6 +148,18 @@ def render_markdown(result: dict) -> str:
         "",
         *rows,
     ]
+    if result["gap_causes"]:
+        lines += [
+            "",
+            "## Gaps by cause",
+            "",
+            "| tests | cause | examples | error |",
+            "|---|---|---|---|",
+        ]
+        for cause in result["gap_causes"]:
+            examples = "<br>".join(f"`{t}`" for t in cause["examples"])
+            message = cause["message"][:160].replace("|", "\\|")
+            lines.append(f"| {cause['tests']} | {cause['reason']} | {examples} | `{message}` |")
     for category in [*CATEGORIES, UNCLASSIFIED]:
         group = [f for f in result["failures"] if f["category"] == category]
         if not group:
