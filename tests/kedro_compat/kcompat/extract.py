@@ -216,8 +216,12 @@ def build_manifest(source: _Source) -> dict:
         modules[name] = {"package": is_package, "names": _bound_names(name, is_package, tree)}
     if "kedro" not in modules:
         raise ExtractError(f"{source.label} has no kedro/ package.")
+    canonical = {
+        module: {name: _canonical(modules, module, name) for name in info["names"]}
+        for module, info in modules.items()
+    }
     for module, info in modules.items():
-        info["canonical"] = {name: _canonical(modules, module, name) for name in info["names"]}
+        info["canonical"] = canonical[module]
         del info["names"]
     return {"source": source.label, "modules": modules}
 
