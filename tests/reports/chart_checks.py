@@ -252,8 +252,8 @@ def markers_distinguishable(fig: Figure, min_px: float = 6.0) -> list[str]:
         for line in ax.lines:
             if not _visible(line) or line.get_marker() in ("None", None, "", " "):
                 continue
-            if str(line.get_label()) == "recommended":
-                continue  # a ring drawn around its point on purpose
+            if str(line.get_label()) == "recommended" or str(line.get_label()).startswith("_"):
+                continue  # a ring drawn around its point on purpose; whisker caps, not series
             hollow = str(line.get_markerfacecolor()) == "none"
             marks.append((line, hollow, line.get_markersize(), _line_points(line)))
         for i, (a, hollow_a, size_a, pts_a) in enumerate(marks):
