@@ -30,7 +30,7 @@ def pipeline_facts(f: Any, *, wait_cause: str = "") -> list[Fact]:
         Fact("Nodes", fmt_number(f.n_nodes)),
         Fact("CPU share", fmt_percent(f.cpu_share), "of node time spent computing"),
         Fact("Off-CPU share", fmt_percent(f.noncpu_share), "I/O, sleep, locks: threads overlap it"),
-        Fact("GIL share", fmt_percent(f.gil_share), "computing while holding the GIL"),
+        Fact("GIL share", fmt_percent(f.gil_share), "of the time on a CPU, holding the GIL"),
     ]
     cpu_wait = getattr(f, "cpu_wait_share", None)
     if _finite(cpu_wait) and cpu_wait > 0:  # type: ignore[operator]
