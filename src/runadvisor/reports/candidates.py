@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from runadvisor.reports import charts
 from runadvisor.reports.model import Cell, Chart, Table
 from runadvisor.runners import registry
-from runadvisor.units import fmt_bytes, fmt_seconds, fmt_speedup
+from runadvisor.units import fmt_bytes, fmt_percent, fmt_seconds, fmt_speedup
 
 NOISE = 1.05  # a measured speed-up within 5% of another is no difference
 
@@ -185,7 +185,7 @@ def speedup_chart(facts: Any, candidates: Sequence[Any], best: int | None) -> Ch
         + " and what "
     )
     caption += (
-        f"{cores} cores can run for work that wants a CPU {demand:.0%} of the time"
+        f"{cores} cores can run for work that wants a CPU {fmt_percent(demand)} of the time"
         if cores and demand is not None
         else "the cores can run"
     )
@@ -219,9 +219,15 @@ def scaling_sentences(candidates: Sequence[Any]) -> list[str]:
             sentence = f"{runner} was not measured"
             if predicted:
                 sentence += f" (predicted at most {fmt_speedup(max(predicted))})"
-        missing = [f"{c.workers}: {c.status}" for c in others if points]
-        if missing:
-            sentence += f"; not measured with {', '.join(missing)}"
+        by_status: dict[str, list[int]] = {}
+        for c in others if points else []:
+            by_status.setdefault(str(c.status), []).append(int(c.workers or 1))
+        if by_status:
+            missing = [
+                f"{', '.join(map(str, ws))} worker{'s' if ws != [1] else ''} ({status})"
+                for status, ws in by_status.items()
+            ]
+            sentence += f"; not measured with {'; '.join(missing)}"
         sentences.append(sentence + ".")
     return sentences
 

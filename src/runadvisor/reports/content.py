@@ -87,15 +87,16 @@ def from_recommendation(rec: Any) -> Report:
         cause = cpu_wait_cause(summarise_cpu_wait(facts_profile.nodes, _cores(facts_profile)))
     report.facts = pipeline_facts(rec.facts, wait_cause=cause)
     sizes = known_sizes(raw)
+    kept, same_as = _distinct(raw)
     report.sections = [
         profile_section(
             display_label(label, p),
             p,
             i,
             sizes=sizes,
-            badge="recommended" if label == recommended else "",
+            badge="recommended" if recommended and same_as[recommended] == label else "",
         )
-        for i, (label, p) in enumerate(raw.items())
+        for i, (label, p) in enumerate(kept.items())
     ]
     for label, profile in raw.items():
         if getattr(profile, "error", None):
@@ -104,6 +105,23 @@ def from_recommendation(rec: Any) -> Report:
             )
     report.meta = meta(getattr(rec, "created_at", ""), next(iter(raw.values()), None))
     return report
+
+
+def _distinct(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each run once (the advisor may file one run under two labels, e.g. the facts run
+    as the sequential candidate's first run), and which kept label each label is."""
+    kept: dict[str, Any] = {}
+    same_as: dict[str, str] = {}
+    seen: dict[tuple[Any, ...], str] = {}
+    for label, profile in raw.items():
+        key = (profile.runner, profile.max_workers, profile.started_at, profile.wall)
+        if key in seen and profile.started_at:
+            same_as[label] = seen[key]
+            continue
+        seen[key] = label
+        kept[label] = profile
+        same_as[label] = label
+    return kept, same_as
 
 
 def _key_run_charts(

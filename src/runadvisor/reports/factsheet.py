@@ -33,7 +33,7 @@ def pipeline_facts(f: Any, *, wait_cause: str = "") -> list[Fact]:
         Fact("GIL share", fmt_percent(f.gil_share), "of the time on a CPU, holding the GIL"),
     ]
     cpu_wait = getattr(f, "cpu_wait_share", None)
-    if _finite(cpu_wait) and cpu_wait > 0:  # type: ignore[operator]
+    if _finite(cpu_wait) and cpu_wait >= 0.005:  # type: ignore[operator]
         facts.append(
             Fact(
                 "Waiting for a CPU",

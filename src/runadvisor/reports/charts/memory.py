@@ -1,4 +1,4 @@
-"""Memory over time as small multiples: one panel per run, on one shared scale.
+"""Memory over time as small multiples: one panel per run, on one shared memory scale.
 
 Seven runs in one chart are seven tangled lines; side by side on the same
 axes limits, each run is readable and their peaks still compare at a glance.
@@ -37,7 +37,8 @@ def memory_chart(
     """One panel per run: the process tree's RSS against time since start, peak marked.
 
     ``series`` maps a run's label to ``(t, rss)``; ``runners`` maps a label to
-    its runner class, for the runner's colour. All panels share both axes.
+    its runner class, for the runner's colour. All panels share the memory
+    axis; each has its own time axis, so a short run is as readable as a long one.
     """
     data = {k: v for k, v in series.items() if len(v[0])}
     n = max(len(data), 1)
@@ -45,7 +46,7 @@ def memory_chart(
     rows = math.ceil(n / cols)
     with chart_style():
         fig = ChartFigure(figsize=(width, 0.5 + 1.9 * rows), layout="constrained")
-        axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+        axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
         if not data:
             return empty(fig, axes[0], "no memory samples")
         t_max = max(max(t) for t, _ in data.values())
@@ -72,10 +73,10 @@ def memory_chart(
         for ax in axes[len(data) :]:
             ax.set_axis_off()
         axes[0].set_ylim(0, (r_max / div or 1.0) * 1.12)
-        axes[0].set_xlim(0, t_max * factor * 1.02 or 1.0)
+        for ax, (t, _) in zip(axes, data.values()):
+            ax.set_xlim(0, max(t) * factor * 1.02 or 1.0)
+            ax.set_xlabel(f"time ({unit})")
         for ax in axes[: len(data)]:
-            if ax.get_subplotspec().is_last_row():
-                ax.set_xlabel(f"time ({unit})")
             if ax.get_subplotspec().is_first_col():
                 ax.set_ylabel(f"RSS ({bunit})")
         if title:
