@@ -65,10 +65,10 @@ def gantt_figure(profile: Any, *, memory: bool = True, width: float = charts.WID
 
 GANTT_CAPTION = (
     "Each lane is one worker: a process, a pool thread, or the main thread for nodes run "
-    "inline. Each bar is one node, from loading its inputs to saving its outputs; hover "
-    "over a bar for its full name and times. Blue: mostly computing; grey: mostly ready "
-    "but waiting for a CPU; amber: mostly off the CPU (I/O, sleep, locks, the GIL). Gaps "
-    "are idle workers."
+    "inline. Each bar is one node, from loading its inputs to saving its outputs (in the "
+    "HTML report, its tooltip has its full name and times). Blue: mostly computing; grey: "
+    "mostly ready but waiting for a CPU; amber: mostly off the CPU (I/O, sleep, locks, the "
+    "GIL). Gaps are idle workers."
 )
 
 
