@@ -85,8 +85,8 @@ def test_bounds_hold_their_definition(t1, share, cores, demand, workers):
         low, high = speedup_bounds(t1, t_inf, p, cores=cores, cpu_demand=demand)
         assert 1.0 - 1e-9 <= low <= high + 1e-9
         assert high <= min(p, t1 / t_inf) + 1e-9  # no more than the workers, nor the graph allows
-        if demand >= 0.999:
-            assert high <= max(1, cores) + 1e-9  # CPU-bound: no more than the cores
+        if demand > 0:  # no more than the cores can run: the cores themselves when CPU-bound
+            assert high <= max(1.0, cores / demand) + 1e-9
         assert low >= previous[0] - 1e-9 and high >= previous[1] - 1e-9  # more workers never hurt
         previous = (low, high)
 
