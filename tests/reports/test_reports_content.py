@@ -168,7 +168,13 @@ def test_scaling_sentences_follow_the_measurements():
     assert thread.startswith("ThreadRunner measured 0.93\u00d7 with 2, 1.07\u00d7 with 4")
     assert "best at 4; more workers did not help" in thread
     assert thread.endswith("; not measured with 1 worker (skipped).")
-    assert parallel == "ParallelRunner was not measured (predicted at most 1.60\u00d7)."
+    assert parallel == (
+        "ParallelRunner was not measured with 1, 2 workers (skipped); predicted at most 1.60\u00d7."
+    )
+    stopped = [candidate("ParallelRunner", 2, 1.9, measured=False, status="stopped")]
+    assert scaling_sentences(stopped) == [
+        "ParallelRunner was not measured with 2 workers (stopped); predicted at most 1.90\u00d7."
+    ]
     rising = [candidate("ParallelRunner", 2, 1.5), candidate("ParallelRunner", 4, 2.5)]
     assert "still rising" in scaling_sentences(rising)[0]
 

@@ -203,7 +203,11 @@ def speedup_chart(facts: Any, candidates: Sequence[Any], best: int | None) -> Ch
 
 # --- prose --------------------------------------------------------------------------------
 def scaling_sentences(candidates: Sequence[Any]) -> list[str]:
-    """One sentence per parallel runner kind saying how it scaled, from its own numbers."""
+    """One sentence per parallel runner kind saying how it scaled, from its own numbers.
+
+    Measured speed-ups are listed with their worker counts; counts without a
+    measurement say why (their status: skipped, stopped, timeout, ...).
+    """
     sentences = []
     kinds = list(dict.fromkeys(c.runner for c in candidates if not is_sequential(c.runner)))
     for runner in kinds:
@@ -214,22 +218,26 @@ def scaling_sentences(candidates: Sequence[Any]) -> list[str]:
             listed = ", ".join(f"{fmt_speedup(s)} with {w}" for w, s in points)
             sentence = f"{runner} measured {listed} worker{'s' if points[-1][0] != 1 else ''}"
             sentence += _trend(points)
+            if others:
+                sentence += f"; not measured with {_why_not(others)}"
         else:
+            sentence = f"{runner} was not measured with {_why_not(others)}"
             predicted = [c.speedup for c in mine if _finite(c.speedup)]
-            sentence = f"{runner} was not measured"
             if predicted:
-                sentence += f" (predicted at most {fmt_speedup(max(predicted))})"
-        by_status: dict[str, list[int]] = {}
-        for c in others if points else []:
-            by_status.setdefault(str(c.status), []).append(int(c.workers or 1))
-        if by_status:
-            missing = [
-                f"{', '.join(map(str, ws))} worker{'s' if ws != [1] else ''} ({status})"
-                for status, ws in by_status.items()
-            ]
-            sentence += f"; not measured with {'; '.join(missing)}"
+                sentence += f"; predicted at most {fmt_speedup(max(predicted))}"
         sentences.append(sentence + ".")
     return sentences
+
+
+def _why_not(candidates: Sequence[Any]) -> str:
+    """``1, 2 workers (skipped); 4 workers (stopped)``: worker counts grouped by status."""
+    by_status: dict[str, list[int]] = {}
+    for c in candidates:
+        by_status.setdefault(str(c.status), []).append(int(c.workers or 1))
+    return "; ".join(
+        f"{', '.join(map(str, ws))} worker{'s' if ws != [1] else ''} ({status})"
+        for status, ws in by_status.items()
+    )
 
 
 def _trend(points: Sequence[tuple[int, float]]) -> str:
