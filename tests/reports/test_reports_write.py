@@ -320,3 +320,24 @@ def test_profile_report_rejects_what_is_not_a_profile(tmp_path):
         write_profile_report([object()], tmp_path)
     with pytest.raises(ReportError, match="no profiles"):
         write_profile_report([], tmp_path)
+
+
+# --- as a reader sees it ---------------------------------------------------------------
+SCREEN = 800  # px: one screen of a 1280 x 800 laptop
+
+
+@pytest.mark.slow
+def test_the_page_reads_in_a_few_screens_with_run_details_collapsed(stand_in, tmp_path):
+    """Measured in headless Chromium at 1280 px, as docs/screenshots.py does."""
+    import shutil
+    import sys
+
+    if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("no headless Chromium (apt-get install -y chromium)")
+    pytest.importorskip("PIL")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs"))
+    from screenshots import shoot
+
+    paths = write_report(stand_in, tmp_path, formats="html")
+    height = shoot(paths["html"], tmp_path / "page.png")
+    assert SCREEN < height <= 5 * SCREEN, f"{height} px"
