@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,18 @@ from cli_helpers import CHAIN
 from runadvisor.console import execution, options, output
 from runadvisor.profiles import RunProfile
 
+PROGRESS_LINE = re.compile(r"^\S.* \[\d+(/\d+)?\] ")
+
 
 def _one_error_line(result, code: int = 2) -> str:
     """The single 'Error: ...' line of a failed command; no traceback anywhere."""
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not PROGRESS_LINE.match(line)  # stderr is no terminal: progress lines
+    ]
     assert lines and lines[0].startswith("Error: "), result.output
     return lines[0]
 

@@ -1,13 +1,11 @@
-"""The building blocks: human units, Markdown escaping, and charts on edge-case data."""
+"""The building blocks: human units and Markdown escaping (charts: test_reports_charts.py)."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from matplotlib.figure import Figure
 
-from runadvisor.reports import charts
 from runadvisor.reports.common import slug
 from runadvisor.reports.markdown import md_escape
 from runadvisor.units import (
@@ -62,31 +60,3 @@ def test_markdown_escape():
     assert md_escape("load_data") == "load_data"  # intraword underscores stay readable
     assert md_escape("_private") == r"\_private"
     assert md_escape("two\nlines") == "two lines"
-
-
-def render(fig: Figure) -> None:
-    assert isinstance(fig, Figure)
-    assert charts.figure_to_svg(fig).lstrip().startswith("<?xml")
-    assert charts.figure_to_png(fig, dpi=40)[:4] == b"\x89PNG"
-
-
-def test_charts_with_no_data_still_render():
-    render(charts.wall_time_chart([], [], []))
-    render(charts.speedup_chart(None, None, {}))
-    render(charts.gantt_chart([]))
-    render(charts.node_time_chart([], [], [], []))
-    render(charts.memory_chart({}))
-
-
-def test_charts_take_dollar_signs_and_odd_numbers_literally():
-    name = "cost $x$ \\alpha"
-    render(
-        charts.gantt_chart(
-            [charts.Span(name, "thread 1", 0.0, 1.0, 0.9), charts.Span("b", "t2", 0.5, 0.6, 0.0)],
-            memory=([0.0, 0.5, 1.0], [1e6, 2e6, 1.5e6]),
-        )
-    )
-    render(charts.node_time_chart([name], [0.5], [None], [0.1]))
-    render(charts.wall_time_chart([name], [math.nan], [[]], notes=["crashed"]))
-    render(charts.speedup_chart(1.0, 0.0, {"ThreadRunner": [(2, None, math.inf)]}))
-    render(charts.memory_chart({name: ([0.0], [0])}))

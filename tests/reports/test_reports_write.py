@@ -6,7 +6,6 @@ import base64
 import json
 import re
 import stat
-import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,8 +20,27 @@ N_RUNS = 4  # profiled runs in the profiles fixture
 
 
 def n_charts(rec) -> int:
-    """Wall time, speedup, memory (to compare runs); Gantt and node bars per run."""
-    return 2 + (1 if len(rec.profiles) > 1 else 0) + 2 * len(rec.profiles)
+    """Wall time and speed-up; the recommended run's Gantt and memory beside the
+    sequential run's, where those runs were profiled; Gantt and node bars per run."""
+    from runadvisor.runners import registry
+
+    picked = registry.label_for(rec.runner, rec.max_workers)
+    sequential = next((k for k in ("SequentialRunner", "facts") if k in rec.profiles), None)
+    recommended = picked if picked in rec.profiles else None
+    if recommended is None and registry.find(rec.runner).name == "sequential":
+        recommended = sequential
+    same_run = (
+        recommended and sequential and runs(rec).get(recommended) == runs(rec).get(sequential)
+    )
+    key = (1 if recommended else 0) + (1 if recommended and sequential and not same_run else 0)
+    return 2 + key + 2 * len(set(runs(rec).values()))
+
+
+def runs(rec) -> dict[str, tuple]:
+    """Each profile label -> the run it is (the advisor may file one run under two labels)."""
+    return {
+        label: (p.runner, p.max_workers, p.started_at, p.wall) for label, p in rec.profiles.items()
+    }
 
 
 class Page(HTMLParser):
@@ -31,7 +49,8 @@ class Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
-        self.images: list[dict[str, str | None]] = []
+        self.images: list[dict[str, str | None]] = []  # <img> and inline <svg> charts
+        self.details: list[dict[str, str | None]] = []
         self.links: list[str] = []
         self.text: list[str] = []
         self.stack: list[str] = []
@@ -39,9 +58,11 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         attrs = dict(attrs)
-        if tag == "img":
+        if tag in ("img", "svg"):
             self.images.append(attrs)
-        for key in ("href", "src"):
+        if tag == "details":
+            self.details.append(attrs)
+        for key in ("href", "src", "xlink:href"):
             if attrs.get(key):
                 self.links.append(attrs[key])
         if tag in ("section", "table", "figure", "main", "dl", "ol", "ul", "details"):
@@ -89,15 +110,42 @@ def test_writes_the_three_files_and_returns_their_paths(written):
 def test_html_is_self_contained_and_has_every_chart_inline(written, recommendation):
     page = parse(written["html"])
     assert len(page.images) == n_charts(recommendation)
-    for img in page.images:
-        src = img["src"]
-        assert src.startswith("data:image/svg+xml;base64,")
-        svg = base64.b64decode(src.split(",", 1)[1])
-        root = ET.fromstring(svg)
-        assert root.tag.endswith("svg")
-        assert img["alt"]
+    assert page.tags.count("figure") == len(page.images)
+    for svg in page.images:
+        assert svg["role"] == "img" and svg["aria-label"]
+        assert int(svg["width"]) > 0 and svg["viewbox"]
     assert all(link.startswith(("data:", "#")) for link in page.links), page.links
-    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+    for tag in ("script", "link", "iframe", "foreignobject", "img", "object", "embed"):
+        assert tag not in page.tags
+    html = written["html"].read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # charts inline side by side never share an id
+    assert not re.search(r"\son[a-z]+=", html)  # no event handlers
+
+
+def test_png_charts_are_data_images(recommendation, tmp_path):
+    from runadvisor.reports.content import from_recommendation
+    from runadvisor.reports.html import render_html
+
+    html = render_html(from_recommendation(recommendation), image_format="png")
+    sources = re.findall(r'<img src="([^"]+)"', html)
+    assert len(sources) == n_charts(recommendation)
+    assert all(base64.b64decode(s.split(",", 1)[1])[:4] == b"\x89PNG" for s in sources)
+
+
+def test_run_details_are_collapsed_and_the_recommended_run_is_marked(written, recommendation):
+    page = parse(written["html"])
+    sections = [d for d in page.details if "run" in (d.get("class") or "")]
+    assert len(sections) == len(set(runs(recommendation).values()))
+    assert all("open" not in d for d in sections)  # a reader opens the runs they care about
+    html = written["html"].read_text(encoding="utf-8")
+    summaries = re.findall(r'<details class="run"[^>]*>\s*<summary>(.*?)</summary>', html, re.S)
+    picked = recommendation.make_runner()
+    marked = [s for s in summaries if "badge recommended" in s]
+    if recommendation.runner != "SequentialRunner":
+        assert len(marked) == 1 and f"({picked.max_workers})" in marked[0]
+    for summary in summaries:
+        assert re.search(r"\d+(\.\d+)? (ms|s) · \d+ nodes? on \d+ lanes?", summary)
 
 
 def test_html_says_the_verdict_reasons_table_facts_and_sections(written, recommendation):
@@ -112,10 +160,10 @@ def test_html_says_the_verdict_reasons_table_facts_and_sections(written, recomme
     assert html.count('class="best"') == 1 and "recommended" in text
     for label in ("Work T1", "Span T∞", "Parallelism T1/T∞", "Bytes moved", "GIL share"):
         assert label in text
-    assert html.count('id="run-') == len(recommendation.profiles)
+    assert html.count('id="run-') == len(set(runs(recommendation).values()))
     for label in recommendation.profiles:
         assert label in text
-    for caption in ("Wall time per candidate", "Speedup against workers", "Memory over time"):
+    for caption in ("Wall time per candidate", "Speed-up against workers", "nodes on workers"):
         assert caption in text
     assert re.search(r"\d+(\.\d+)? (ms|s|us)\b", text)  # human units
     assert re.search(r"\d+(\.\d+)? (MB|kB|GB)\b", text)
@@ -125,8 +173,8 @@ def test_markdown_has_the_table_and_its_charts_beside_it(written, recommendation
     md_path = written["md"]
     md = md_path.read_text(encoding="utf-8")
     assert md.startswith("# runadvisor report")
-    assert "| Runner | Workers | Predicted |" in md
-    rows = [line for line in md.splitlines() if line.startswith("| ") and "Runner |" in line]
+    assert "| Candidate | Predicted | Measured median |" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "Candidate |" in line]
     assert rows
     assert "← recommended" in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
@@ -170,9 +218,8 @@ def test_user_strings_are_escaped_in_html(hostile_written):
     assert HOSTILE_NODE in text  # shown as text, as the user wrote it
     assert f"ValueError: bad {HOSTILE_TEXT} value" in text  # the run's error
     assert f"[{HOSTILE_TEXT}]" in text  # a tag
-    for img in page.images:  # labels inside the charts are escaped too
-        svg = base64.b64decode(img["src"].split(",", 1)[1]).decode("utf-8")
-        assert "<script" not in svg and "<b>" not in svg
+    titles = re.findall(r"<title>(.*?)</title>", html, re.S)[1:]  # the page's own, then charts'
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in t for t in titles)  # full names, escaped
 
 
 def test_user_strings_are_escaped_in_markdown(hostile_written):
@@ -238,6 +285,7 @@ def test_profile_report_from_saved_files(profiles, tmp_path):
     paths = write_profile_report(files, tmp_path / "out")
     page = parse(paths["html"])
     assert len(page.images) == 1 + 2 * N_RUNS  # memory of all runs, then Gantt + bars each
+    assert all("open" not in d for d in page.details if "run" in (d.get("class") or ""))
     text = " ".join(page.text)
     for label in profiles:
         assert label in text
@@ -258,6 +306,7 @@ def test_profile_report_of_one_profile_and_of_a_failed_run(hostile_profiles, tmp
     assert "This run failed" in html and 'class="error-box"' in html
     page = parse(paths["html"])
     assert len(page.images) == 2  # one run: no memory comparison
+    assert any("open" in d for d in page.details if "run" in (d.get("class") or ""))  # failed: open
 
 
 def test_profile_report_labels_repeated_runs_apart(profiles, tmp_path):
@@ -271,3 +320,24 @@ def test_profile_report_rejects_what_is_not_a_profile(tmp_path):
         write_profile_report([object()], tmp_path)
     with pytest.raises(ReportError, match="no profiles"):
         write_profile_report([], tmp_path)
+
+
+# --- as a reader sees it ---------------------------------------------------------------
+SCREEN = 800  # px: one screen of a 1280 x 800 laptop
+
+
+@pytest.mark.slow
+def test_the_page_reads_in_a_few_screens_with_run_details_collapsed(stand_in, tmp_path):
+    """Measured in headless Chromium at 1280 px, as docs/screenshots.py does."""
+    import shutil
+    import sys
+
+    if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("no headless Chromium (apt-get install -y chromium)")
+    pytest.importorskip("PIL")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs"))
+    from screenshots import shoot
+
+    paths = write_report(stand_in, tmp_path, formats="html")
+    height = shoot(paths["html"], tmp_path / "page.png")
+    assert SCREEN < height <= 5 * SCREEN, f"{height} px"

@@ -276,6 +276,17 @@ class Recommendation:
         """The SequentialRunner candidate (every speedup is against it)."""
         return next((c for c in self.candidates if c.kind == BASELINE_KIND), None)
 
+    def __repr__(self) -> str:
+        """One line: the runner as code, the speed-up, confidence, what the evidence holds."""
+        speedup = "None" if self.speedup is None else f"{self.speedup:.2f}"
+        measured = sum(1 for c in self.candidates if c.measured)
+        how = ", predicted only" if self.predict_only else ""
+        return (
+            f"Recommendation({self.runner_call}, speedup={speedup}, "
+            f"confidence={self.confidence!r}{how}, {len(self.candidates)} candidates "
+            f"({measured} measured), profiles={list(self.profiles)})"
+        )
+
     def __str__(self) -> str:
         lines = [self._headline()]
         reason = next((p for p in reversed(self.path) if "->" in p), None)

@@ -126,14 +126,14 @@ def advise_with_progress(pipe: Any, catalog: Any, name: str, quiet: bool, **opti
     from runadvisor.advisor import advise
 
     with progress_bar(quiet) as progress:
-        task = progress.add_task(f"{name}: measuring", total=None)
+        task = progress.add_task(f"{name}: advise", total=None)
 
         def report_progress(done: int, total: int, label: str = "") -> None:
-            description = f"{name}: {label}" if label else f"{name}: measuring"
-            progress.update(task, completed=done, total=total, description=description)
-            progress.refresh()
+            progress.update(task, done, total, label)
 
-        return advise(pipe, catalog, progress=report_progress, **options)
+        recommendation = advise(pipe, catalog, progress=report_progress, **options)
+        progress.finish(task)
+        return recommendation
 
 
 def advise_on_profile(

@@ -28,7 +28,6 @@ def apply_filters(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any
     producing an input that holds no data is caught before anything runs.
     """
     from runadvisor.pipeline import EmptySelectionError, UnknownNamesError
-    from runadvisor.pipeline.errors import close_matches
 
     chosen = {
         "tags": [tag for value in options["tags"] for tag in split_names(value)],
@@ -48,14 +47,53 @@ def apply_filters(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any
         subset = pipe.filter(**{k: v for k, v in chosen.items() if v})
     except UnknownNamesError as exc:
         flag = FLAGS.get(exc.argument or "", "The node filters")
-        raise OptionError(
-            f"{flag}: unknown {exc.what} name(s) {close_matches(exc.what, exc.unknown, exc.known)}"
-            ". Check the spelling, or filter a pipeline that contains them."
-        ) from exc
+        raise OptionError(unknown_names(flag, exc.what, exc.unknown, exc.known)) from exc
     except EmptySelectionError as exc:
         raise OptionError(exc.render(FLAGS, subject="The node filters")) from exc
     _check_left_out(pipe, subset, catalog)
     return subset, resume
+
+
+def suggest(name: str, known: list[str], limit: int = 3) -> list[str]:
+    """The names in ``known`` that ``name`` most likely meant, best first.
+
+    The same name in another case; a namespaced name (``ns.name``) or a
+    Kedro-style default name (``name__1a2b3c4d``) that it is the short form
+    of; then spelling slips: the closest names, if close (ratio >= 0.75) and
+    within 0.05 of the best, so one good guess is not diluted by weak ones.
+    """
+    import difflib
+
+    folded = [k for k in known if k.lower() == name.lower() and k != name]
+    short = [
+        k for k in known if k.endswith(f".{name}") or k.rsplit(".", 1)[-1].startswith(f"{name}__")
+    ]
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, name, k).ratio(), k) for k in known),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    best = scored[0][0] if scored else 0.0
+    close = [k for ratio, k in scored if ratio >= 0.75 and ratio >= best - 0.05]
+    return list(dict.fromkeys([*folded, *short, *close]))[:limit]
+
+
+def unknown_names(flag: str, what: str, unknown: list[str], known: list[str]) -> str:
+    """``--nodes: unknown node name(s) 'clen' (did you mean 'clean'?); ...`` with the fix."""
+    parts = []
+    for name in unknown:
+        guesses = suggest(name, known)
+        hint = f" (did you mean {', '.join(repr(g) for g in guesses)}?)" if guesses else ""
+        parts.append(f"{name!r}{hint}")
+    if not known:
+        tail = f"the pipeline has no {what}s"
+    elif len(known) <= 10:
+        tail = f"the pipeline's {what}s are: {', '.join(repr(k) for k in sorted(known))}"
+    else:
+        tail = f"the pipeline has {len(known)} {what}s; pipeline.describe() lists them"
+    return (
+        f"{flag}: unknown {what} name(s) {', '.join(parts)}; {tail}. Check the spelling, or "
+        "filter a pipeline that contains them."
+    )
 
 
 def _check_left_out(full: Any, subset: Any, catalog: Any) -> None:

@@ -7,7 +7,11 @@
 network); ``report.md`` says the same for a pull request or a terminal, with
 its charts as PNG files beside it; ``report.json`` is the recommendation with
 all profiles, readable again with :func:`load_any`. matplotlib and jinja2 load
-only when a report is written.
+only when a report is written or a figure drawn.
+
+In a notebook, :func:`wall_time_figure` and :func:`speedup_figure` draw the
+report's two comparison charts of a Recommendation, and :func:`scaling_summary`
+says in sentences, computed from its candidates, how each runner scaled.
 """
 
 from __future__ import annotations
@@ -23,7 +27,37 @@ from runadvisor.reports.jsonreport import load_any
 FORMATS = ("html", "md", "json")
 FILE_NAMES = {"html": "report.html", "md": "report.md", "json": "report.json"}
 
-__all__ = ["FORMATS", "ReportError", "load_any", "write_profile_report", "write_report"]
+__all__ = [
+    "FORMATS",
+    "ReportError",
+    "load_any",
+    "scaling_summary",
+    "speedup_figure",
+    "wall_time_figure",
+    "write_profile_report",
+    "write_report",
+]
+
+
+def wall_time_figure(recommendation: Any, *, width: float = 7.0) -> Any:
+    """The report's wall-time chart of ``recommendation`` (a matplotlib Figure)."""
+    from runadvisor.reports.candidates import wall_time_figure as draw
+
+    return draw(recommendation, width=width)
+
+
+def speedup_figure(recommendation: Any, *, width: float = 7.0) -> Any:
+    """The report's speed-up chart of ``recommendation``, inside its bounds band."""
+    from runadvisor.reports.candidates import speedup_figure as draw
+
+    return draw(recommendation, width=width)
+
+
+def scaling_summary(recommendation: Any) -> list[str]:
+    """How each runner scaled, one sentence each, computed from the candidates."""
+    from runadvisor.reports.candidates import scaling_summary as summary
+
+    return summary(recommendation)
 
 
 def write_report(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from runadvisor.jsonfile import write_file
 from runadvisor.reports.charts import figure_to_png
-from runadvisor.reports.content import Cell, Chart, Report, Table
+from runadvisor.reports.model import Cell, Chart, Report, Table
 
 _SPECIAL = re.compile(r"([\\`*\[\]<>|&#~])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")

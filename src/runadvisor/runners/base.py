@@ -221,9 +221,10 @@ def _check_inputs(catalog: Any, free_inputs: set[str], pipeline: Any) -> None:
 
     missing = sorted(name for name in free_inputs if name not in catalog)
     if missing:
+        hints = _spelling_hints(missing, catalog)
         raise RunnerError(
             f"Pipeline input(s) {missing} not found in the catalog: no node produces them "
-            "and the catalog has no dataset of that name. Add them to the DataCatalog "
+            f"and the catalog has no dataset of that name{hints}. Add them to the DataCatalog "
             "(or check the spelling of the node inputs)."
         )
     empty = sorted(
@@ -239,6 +240,20 @@ def _check_inputs(catalog: Any, free_inputs: set[str], pipeline: Any) -> None:
             "datasets: no node produces them and nothing was saved to them. Give them "
             "data (MemoryDataset(data=...)) or a file dataset."
         )
+
+
+def _spelling_hints(missing: list[str], catalog: Any) -> str:
+    """`` ('raw_sale': did you mean 'raw_sales'?)`` for names one slip from a catalog entry."""
+    import difflib  # only on this error path
+
+    keys = getattr(catalog, "keys", None)
+    known = [str(k) for k in keys()] if callable(keys) else []
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, known, n=2, cutoff=0.75)
+        if close:
+            hints.append(f"{name!r}: did you mean {' or '.join(repr(c) for c in close)}?")
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _missing_outputs_pipeline(pipeline: Any, catalog: Any) -> Any:
