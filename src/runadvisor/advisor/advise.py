@@ -71,7 +71,7 @@ def advise(
     tracker = Tracker(progress)
     tracker.report(0, 1, "profiling one sequential run")
     busy = explain.machine_load_warning(machine.usable_cores())  # before our runs add load
-    costs = calibrate()
+    costs = calibrate(kinds=options.kinds)
     facts, nodes, facts_profile = build_facts(profile_facts(pipeline, catalog, options.timeout))
     tracker.report(1, 1, explain.facts_label(facts))
     slate = plan_slate(nodes, facts, costs, options)

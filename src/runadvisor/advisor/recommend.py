@@ -206,6 +206,9 @@ class Recommendation:
     ``calibration`` holds the machine costs the predictions used. ``source``
     names the saved profile the advice was predicted from (empty when advise()
     ran the pipeline) and ``lacks`` what that profile did not measure.
+    ``command`` is the exact command line that runs the recommendation, when
+    the target has one (a Kedro project: ``kedro run --runner ...``); empty
+    otherwise.
     """
 
     runner: str
@@ -223,6 +226,7 @@ class Recommendation:
     kind: str = ""
     source: str = ""
     lacks: list[str] = field(default_factory=list)
+    command: str = ""
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -269,7 +273,7 @@ class Recommendation:
         return registry.call_for(self.runner, self.max_workers)
 
     def _headline(self) -> str:
-        call = self.runner_call
+        call = self.command or self.runner_call
         chosen, base = self.chosen, self.baseline
         how = "predicted" if self.predict_only else "measured"
         if chosen is None or base is None or chosen.time is None or base.time is None:
@@ -335,6 +339,7 @@ class Recommendation:
             "calibration": dict(self.calibration),
             "source": self.source,
             "lacks": list(self.lacks),
+            "command": self.command,
             "profiles": {
                 label: (p.to_dict() if hasattr(p, "to_dict") else p)
                 for label, p in self.profiles.items()
@@ -367,6 +372,7 @@ class Recommendation:
                 calibration=dict(data.get("calibration") or {}),
                 source=str(data.get("source") or ""),
                 lacks=[str(item) for item in data.get("lacks") or ()],
+                command=str(data.get("command") or ""),
             )
         except ProfileError as exc:
             raise AdviceError(str(exc)) from exc

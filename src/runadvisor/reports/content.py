@@ -119,7 +119,7 @@ def from_recommendation(rec: Any) -> Report:
     best = _recommended_index(rec, candidates)
     report = Report(
         title="runadvisor report",
-        verdict=f"Use {registry.call_for(rec.runner, rec.max_workers)}",
+        verdict=f"Use {_verdict_call(rec)}",
         tagline=_tagline(rec, predict_only),
         confidence=str(rec.confidence) if rec.confidence else None,
         predict_only=predict_only,
@@ -227,6 +227,11 @@ def _recommended_index(rec: Any, candidates: Sequence[Any]) -> int | None:
         if c.runner == rec.runner and _same_workers(c.workers, rec.max_workers):
             return i
     return None
+
+
+def _verdict_call(rec: Any) -> str:
+    """The command line that runs the advice, when it has one; else the runner as code."""
+    return getattr(rec, "command", "") or registry.call_for(rec.runner, rec.max_workers)
 
 
 def _tagline(rec: Any, predict_only: bool) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,14 @@ class RunnerKind:
     that always runs one node at a time. ``pickles``: data must pickle to
     reach its workers. ``rank``: simplicity, lowest first (ties go to it).
     ``advised``: a candidate of ``advise()`` unless the caller names kinds.
+
+    Two optional fields serve kinds that are not runadvisor's own engine (such
+    as Kedro's runners): ``probe`` ("module:function") measures the kind's own
+    engine costs on this machine, in the fields of the advisor's
+    ``MachineCosts``, once per machine and per version of the distributions in
+    ``probe_versions`` (None: the machine's figures for its ``model``);
+    ``fixed_workers(width, cores)`` is the one worker count the kind runs with
+    when its users cannot choose one (a command line that takes only a class).
     """
 
     name: str
@@ -57,6 +65,9 @@ class RunnerKind:
     summary: str = ""
     aliases: tuple[str, ...] = ()
     advised: bool = True
+    probe: str | None = None
+    probe_versions: tuple[str, ...] = ()
+    fixed_workers: Callable[[int, int], int] | None = None
 
     def runner_class(self) -> type:
         """The runner class (imported on first use)."""
