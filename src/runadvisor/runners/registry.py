@@ -51,7 +51,9 @@ class RunnerKind:
     ``MachineCosts``, once per machine and per version of the distributions in
     ``probe_versions`` (None: the machine's figures for its ``model``);
     ``fixed_workers(width, cores)`` is the one worker count the kind runs with
-    when its users cannot choose one (a command line that takes only a class).
+    when its users cannot choose one (a command line that takes only a class);
+    it may return None where they can. Ranks of the built-in kinds are 10, 20
+    and 30, leaving room for kinds that count as simpler than one of them.
     """
 
     name: str
@@ -197,7 +199,7 @@ register(
         runner="runadvisor.runners.sequential:SequentialRunner",
         model="inline",
         takes_workers=False,
-        rank=0,
+        rank=10,
         colour="#6b7280",
         summary="one node at a time, in the calling thread",
     )
@@ -208,7 +210,7 @@ register(
         class_name="ThreadRunner",
         runner="runadvisor.runners.thread:ThreadRunner",
         model="threads",
-        rank=1,
+        rank=20,
         colour="#2a9d8f",
         summary="a pool of threads sharing this process's memory",
         aliases=("threads",),
@@ -221,7 +223,7 @@ register(
         runner="runadvisor.runners.parallel:ParallelRunner",
         model="processes",
         pickles=True,
-        rank=2,
+        rank=30,
         colour="#7b5ea7",
         summary="a pool of worker processes",
         aliases=("process", "processes"),
