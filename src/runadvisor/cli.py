@@ -30,6 +30,7 @@ from runadvisor.console.files import (
 from runadvisor.console.options import (
     FORMATS,
     OptionError,
+    parse_budget,
     parse_choices,
     parse_memory,
     parse_seconds,
@@ -290,6 +291,13 @@ def profile(
 )
 @click.option("--predict-only", is_flag=True, help="Simulate only; measure no candidates.")
 @click.option(
+    "--budget",
+    "budget_text",
+    metavar="TIME",
+    help="Time the whole advise may take: 90s, 2m, 1h; auto (default: about three "
+    "sequential runs) or none (measure every candidate --repeats times).",
+)
+@click.option(
     "--timeout",
     type=float,
     default=60.0,
@@ -325,6 +333,7 @@ def advise(
     workers_text: str | None,
     repeats: int,
     predict_only: bool,
+    budget_text: str | None,
     timeout: float,
     memory_limit: str | None,
     out: Path | None,
@@ -343,6 +352,7 @@ def advise(
     worker_counts = parse_workers(workers_text)
     timeout_s = parse_seconds(timeout, "--timeout")
     limit = parse_memory(memory_limit)
+    budget = parse_budget(budget_text)
     kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
     quiet = quiet or as_json
     if from_profile is not None:
@@ -371,6 +381,7 @@ def advise(
         predict_only=predict_only,
         timeout=timeout_s,
         memory_limit=limit,
+        budget=budget,
     )
     _finish_advice(recommendation, name, out, kinds, as_json, quiet)
 

@@ -127,13 +127,33 @@ def test_predict_only_agrees_on_the_clear_cases(name):
     assert list(rec.profiles) == ["facts"]
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_no_sentence_contradicts_its_numbers_and_the_pick_is_one_configuration(name):
+    import re
+
+    from sentences import contradictions
+
+    for predict_only in (False, True):
+        rec = advised(name, predict_only=predict_only)
+        text = [*rec.path, str(rec)]
+        assert contradictions(text) == [], "\n".join(text)
+        picks = set(
+            re.findall(
+                r"the tree's pick(?: as one configuration:)? (\w+(?:\(\d+\))?)", " ".join(text)
+            )
+        )
+        assert len(picks) <= 1, picks
+        if predict_only:
+            assert not any("measured runs" in w for w in rec.warnings)
+
+
 def test_path_sentences_carry_the_numbers():
     rec = advised("sleep_fanout")
     first = rec.path[0]
     assert f"average parallelism {rec.facts.parallelism:.1f}" in first
     assert "8 nodes at the widest level" in first
     assert any("simulated from the profile" in p for p in rec.path)
-    assert any(p.startswith("measured (") and "this agrees with the tree" in p for p in rec.path)
+    assert any(p.startswith("measured (") and "agrees with the tree's pick" in p for p in rec.path)
     assert any(p.startswith("max_workers=") for p in rec.path)
 
 
@@ -306,7 +326,9 @@ def test_memory_limit_caps_the_workers():
 
 def test_a_runner_that_fails_is_a_finding_not_an_exception():
     pipe, catalog = P.main_thread_only()
-    rec = advise(pipe, catalog, repeats=1, runners=("sequential", "thread"), workers=[2])
+    rec = advise(
+        pipe, catalog, repeats=1, runners=("sequential", "thread"), workers=[2], budget=None
+    )
     thread = [c for c in rec.candidates if c.runner == THREAD]
     assert thread and all(c.status == "failed" for c in thread)
     assert "RuntimeError: not in the main thread" in thread[0].reason
@@ -322,10 +344,11 @@ def test_a_failing_pipeline_raises_its_own_error():
     assert "nothing to advise on" in notes and "Node 'broken' failed" in notes
 
 
-def test_a_facts_run_over_the_timeout_is_an_advice_error():
+def test_a_facts_run_over_the_timeout_is_an_advice_error_naming_the_running_node():
     pipe, catalog = P.sleep_fanout(n=1, seconds=5.0)
-    with pytest.raises(AdviceError, match=r"did not finish within timeout=0\.3 s"):
+    with pytest.raises(AdviceError, match=r"did not finish within timeout=0\.3 s") as info:
         advise(pipe, catalog, timeout=0.3)
+    assert f"still running: '{pipe.nodes[0].name}'" in str(info.value)
 
 
 @pytest.mark.parametrize(

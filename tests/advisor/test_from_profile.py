@@ -67,7 +67,7 @@ def test_files_that_are_not_profiles_or_failed_runs_are_advice_errors(tmp_path):
     from runadvisor import DataCatalog, node, pipeline
 
     pipe = pipeline([node(explode, "x", "y", name="explode")])
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError) as info, pytest.warns(RuntimeWarning, match="resume"):
         profile_run(pipe, DataCatalog(raw_data={"x": 1}), SequentialRunner())
     with pytest.raises(AdviceError, match="failed"):
         advise_from_profile(info.value.profile)

@@ -99,6 +99,8 @@ def test_a_hung_parallel_run_is_stopped_with_its_workers():
     outcome = measure_run(pipe, catalog, "parallel", 2, timeout=1.5)
     timer.join()
     assert outcome.status == "timeout"
+    assert outcome.running == ["hang_0", "hang_1"]  # named, though they ran in workers
+    assert "'hang_0', 'hang_1'" in outcome.reason
     assert seen, "expected the input in a shared-memory segment"
     assert not any(os.path.exists(path) for path in seen)
     # and the conftest fixture checks that no worker process is left

@@ -76,5 +76,6 @@ def test_summary_when_noise_hides_the_predicted_gain():
     assert choose([seq, par], measured=True) is par
     assert str(rec).startswith(
         "Use ParallelRunner(max_workers=2): predicted 1.9x faster than sequential "
-        "(0.28 s vs 0.53 s); measured 0.54 s vs 0.53 s, too noisy here to tell them apart."
+        "(0.28 s vs 0.53 s); measured 0.54 s vs measured 0.53 s, too noisy here to tell them "
+        "apart."
     )

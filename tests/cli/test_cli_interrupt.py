@@ -37,6 +37,8 @@ def test_ctrl_c_during_advise_writes_partial_advice_and_leaves_no_child(tmp_path
             str(target),
             "--repeats",
             "5",
+            "--budget",
+            "none",
             "--out",
             str(out),
             "--quiet",

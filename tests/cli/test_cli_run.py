@@ -62,26 +62,34 @@ def test_filters(invoke, write_py) -> None:
     assert "Ran 3 of 3" in invoke("run", "chain.py", "--to-outputs", "z,s").stdout
 
 
-def test_node_names_with_commas(invoke, write_py) -> None:
-    """Default node names contain commas inside brackets: they stay whole."""
+def test_default_node_names(invoke, write_py) -> None:
+    """Kedro's default names (``pair__1a2b3c4d``, ``partial(neg)__...``) select nodes."""
     write_py(
         "defaults.py",
         """
+        import functools
         from runadvisor import DataCatalog, Pipeline, node
 
         def pair(a, b):
             return a + b
 
-        def neg(c):
-            return -c
+        def neg(c, scale):
+            return -c * scale
 
-        pipeline = Pipeline([node(pair, ["a", "b"], "c"), node(neg, "c", "d")])
+        pipeline = Pipeline(
+            [node(pair, ["a", "b"], "c"), node(functools.partial(neg, scale=2), "c", "d")]
+        )
         catalog = DataCatalog({"a": 1, "b": 2})
         """,
     )
-    result = invoke("run", "defaults.py", "--nodes", "pair([a,b]) -> [c],neg([c]) -> [d]")
+    from runadvisor.loading import load_target
+
+    names = [n.name for n in load_target("defaults.py")[0].nodes]
+    assert names[0].startswith("pair__") and names[1].startswith("partial(neg)__")
+    result = invoke("run", "defaults.py", "--nodes", ",".join(names))
     assert result.exit_code == 0, result.output
     assert "Ran 2 of 2" in result.stdout
+    # Names with commas inside brackets (Kedro 0.19's default form) stay whole too.
     assert options.split_names("f([a,b]) -> [c], g") == ["f([a,b]) -> [c]", "g"]
 
 
@@ -152,7 +160,8 @@ def test_import_error_in_file_and_debug_traceback(invoke, write_py) -> None:
         (["--runner", "turbo"], "--runner: 'turbo' is not a runner; use one of"),
         (["--runner", "nosuch.mod.Runner"], "--runner: cannot import 'nosuch.mod.Runner'"),
         (["--timeout", "-1"], "--timeout: -1 is not a positive number of seconds"),
-        (["--tags", "nope"], "--tags: unknown tag name(s) 'nope'"),
+        # As in Kedro, an unknown tag selects nothing; only an empty selection is an error.
+        (["--tags", "nope"], "--tags=['nope'] selected no nodes (no node has them: 'nope'"),
         (["--from-nodes", "zz"], "--from-nodes: unknown node name(s) 'zz'"),
         (["--nodes", "a", "--tags", "branch"], "no node is selected by all of them"),
     ],

@@ -71,7 +71,7 @@ def test_mapping_protocol() -> None:
     assert [ds.load() for ds in catalog.values()] == [2, 1]
     assert [(name, ds.load()) for name, ds in catalog.items()] == [("b", 2), ("a", 1)]
     assert catalog.get("z") is None
-    assert catalog.get("z", "fallback") == "fallback"
+    assert "z" not in catalog  # asking did not register it
     assert catalog.get("a") is catalog["a"]
     catalog["c"] = [3]
     catalog["d"] = DuckDataset()
@@ -166,11 +166,6 @@ def test_a_dataset_class_is_refused_at_registration() -> None:
         DatasetError, match=r"catalog\['m'\] is the class MemoryDataset, not a dataset"
     ):
         catalog["m"] = MemoryDataset
-
-
-def test_versioning_arguments_are_refused() -> None:
-    with pytest.raises(DatasetError, match="does not version datasets"):
-        DataCatalog(load_versions={"a": "2024"})
 
 
 def test_engine_helpers_are_importable_from_the_catalog_module() -> None:

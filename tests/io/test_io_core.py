@@ -125,7 +125,7 @@ def test_saving_none_is_refused_with_the_dataset_named() -> None:
     with pytest.raises(DatasetError) as info:
         box.save(None)
     message = str(info.value)
-    assert "Saving 'None' to a dataset is not allowed" in message
+    assert "Saving 'None' to a 'Dataset' is not allowed" in message
     assert "Box(path='p')" in message
     assert "return a value" in message
 
@@ -254,3 +254,89 @@ def test_duck_typing_helpers() -> None:
     box.save(1)
     release_dataset(box)
     assert box.released == 1
+
+
+class Configured(AbstractDataset):
+    """Records its constructor arguments, as every AbstractDataset subclass does."""
+
+    def __init__(self, path: str, options: dict[str, Any] | None = None, *, flag: bool = False):
+        self.path = path
+        self.options = options
+        self.flag = flag
+
+    def load(self) -> Any:
+        return self.path
+
+    def save(self, data: Any) -> None:
+        self.path = data
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": self.path}
+
+
+class ConfiguredChild(Configured):
+    def __init__(self, path: str, version: Any = None, metadata: Any = None) -> None:
+        super().__init__(path, options={"from": "child"})
+        self.version = version
+
+
+def test_constructor_arguments_are_kept_with_their_defaults() -> None:
+    dataset = Configured("a.csv", flag=True)
+    assert dataset._init_args == {"path": "a.csv", "options": None, "flag": True}
+    assert dataset._init_config() == {
+        "type": f"{__name__}.Configured",
+        "path": "a.csv",
+        "options": None,
+        "flag": True,
+    }
+
+
+def test_the_most_derived_constructor_wins_and_version_becomes_versioned() -> None:
+    dataset = ConfiguredChild("b", version=("l", "s"), metadata={"m": 1})
+    assert dataset._init_args == {"path": "b", "version": ("l", "s"), "metadata": {"m": 1}}
+    assert dataset._init_config() == {
+        "type": f"{__name__}.ConfiguredChild",
+        "path": "b",
+        "versioned": True,
+    }
+    assert ConfiguredChild("c")._init_config() == {
+        "type": f"{__name__}.ConfiguredChild",
+        "path": "c",
+    }
+
+
+def test_memory_datasets_do_not_keep_a_second_reference_to_their_data() -> None:
+    from runadvisor.io import MemoryDataset
+
+    payload = [1, 2]
+    dataset = MemoryDataset(payload)
+    assert "_init_args" not in vars(dataset)
+    assert dataset._init_config() == {"type": "runadvisor.io.memory.MemoryDataset"}
+
+
+def test_copy_replaces_attributes_on_a_deep_copy() -> None:
+    original = Configured("a", options={"k": [1]})
+    clone = original._copy(path="b")
+    assert clone.path == "b"
+    assert original.path == "a"
+    assert clone.options == {"k": [1]}
+    assert clone.options is not original.options
+
+
+def test_load_and_save_are_wrapped_through_overridable_classmethods() -> None:
+    calls: list[str] = []
+
+    class Logged(Box):
+        @classmethod
+        def _load_wrapper(cls, load_func: Any) -> Any:
+            def load(self: Any) -> Any:
+                calls.append("load")
+                return load_func(self)
+
+            return load
+
+        def load(self) -> Any:
+            return "data"
+
+    assert Logged().load() == "data"
+    assert calls == ["load"]

@@ -245,3 +245,48 @@ def test_frame_datasets_say_what_they_save(tmp_path: Path, kind: type, method: s
     assert f"saves pandas DataFrames, but was given a list (it has no {method}())" in message
     assert "PickleDataset" in message
     assert not dataset.exists()
+
+
+def test_arguments_after_filepath_are_keywords(tmp_path: Path) -> None:
+    with pytest.raises(TypeError):
+        JSONDataset(tmp_path / "x.json", {"indent": 4})  # type: ignore[misc]
+    assert CSVDataset(filepath=str(tmp_path / "x.csv")).filepath == str(tmp_path / "x.csv")
+    assert CSVDataset(tmp_path / "x.csv").protocol == "file"
+
+
+@pytest.mark.parametrize(("kind", "name", "data"), ROUND_TRIPS)
+def test_remote_paths_go_through_fsspec(kind: type, name: str, data: Any) -> None:
+    fsspec = pytest.importorskip("fsspec")
+    folder = f"/runadvisor-test-{os.getpid()}-{kind.__name__}"
+    dataset = kind(f"memory://{folder}/{name}", credentials={"token": "T"}, fs_args={"x": 1})
+    assert dataset.protocol == "memory"
+    assert dataset._fs.storage_options == {"token": "T", "x": 1}
+    assert not dataset.exists()
+    dataset.save(data)
+    assert dataset.exists()
+    assert _equal(data, dataset.load())
+    memory = fsspec.filesystem("memory")
+    assert memory.exists(f"{folder}/{name}")
+    memory.rm(folder, recursive=True)
+
+
+def test_remote_versioned_datasets_keep_kedros_layout() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    from runadvisor.io import Version
+
+    folder = f"/runadvisor-test-{os.getpid()}-versioned"
+    JSONDataset(f"memory://{folder}/x.json", version=Version(None, "v1")).save([1])
+    JSONDataset(f"memory://{folder}/x.json", version=Version(None, "v2")).save([2])
+    latest = JSONDataset(f"memory://{folder}/x.json", version=Version(None, None))
+    assert latest.load() == [2]
+    assert latest.list_versions(full_path=False) == ["v2", "v1"]
+    assert fsspec.filesystem("memory").exists(f"{folder}/x.json/v1/x.json")
+    fsspec.filesystem("memory").rm(folder, recursive=True)
+
+
+def test_remote_paths_without_fsspec_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fsspec", None)
+    with pytest.raises(DatasetError, match="need fsspec: pip install fsspec"):
+        CSVDataset("s3://bucket/x.csv")

@@ -90,10 +90,9 @@ def test_unknown_dataset(pipe):
 def test_only_nodes_with_tags_any(pipe):
     assert names(pipe.only_nodes_with_tags("ml", "misc")) == ["featurize", "side", "ds.train"]
     assert names(pipe.only_nodes_with_tags()) == []
-    with pytest.raises(PipelineError) as info:
-        pipe.only_nodes_with_tags("prpe")
-    assert "unknown tag name(s) 'prpe' (did you mean 'prep'?)" in str(info.value)
-    assert "'misc', 'ml', 'prep'" in str(info.value)
+    # As in Kedro, a tag no node has selects nothing; it is not an error.
+    assert names(pipe.only_nodes_with_tags("prpe")) == []
+    assert names(pipe.only_nodes_with_tags("prpe", "misc")) == ["side"]
 
 
 def test_only_nodes_with_namespace(pipe):
@@ -144,3 +143,15 @@ def test_namespaces_accepts_a_single_str_and_rejects_non_str(pipe):
         pipe.only_nodes_with_namespaces([3])
     assert "each namespace must be a str, but a int was given" in str(info.value)
     assert "separate arguments" not in str(info.value)
+
+
+def test_filter_by_unknown_tags(pipe):
+    # Unknown tags among known ones select nothing more, as in Kedro.
+    assert names(pipe.filter(tags=["misc", "prpe"])) == ["side"]
+    # A filter that leaves nothing says so, with the tags the pipeline has.
+    with pytest.raises(PipelineError) as info:
+        pipe.filter(tags=["prpe"])
+    message = str(info.value)
+    assert "tags=['prpe'] selected no nodes" in message
+    assert "'prpe' (did you mean 'prep'?)" in message
+    assert "the pipeline's tags are: 'misc', 'ml', 'prep'" in message

@@ -185,7 +185,7 @@ def test_describe_and_repr():
     assert "Inputs: raw" in text
     assert "a_left\nb_right\njoin\nz_tail" in text
     assert "Outputs: joined_l" in text
-    assert "Node(f, 'raw', 'left'" in p.describe(names_only=False)
+    assert "\na_left: f([raw]) -> [left]\n" in p.describe(names_only=False)
     assert repr(p).startswith("Pipeline([\n    Node(f, 'raw', 'left', name='a_left'),")
     assert repr(Pipeline([])) == "Pipeline([])"
     assert "Inputs: None" in Pipeline([]).describe()

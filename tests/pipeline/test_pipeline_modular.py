@@ -35,26 +35,28 @@ def test_namespace_prefixes_datasets_and_node_names(base):
     p = pipeline(base, namespace="ns")
     assert {n.name for n in p.nodes} == {"ns.scale", "ns.total", "ns.settings"}
     assert all(n.namespace == "ns" for n in p.nodes)
-    assert p.inputs() == {"ns.raw", "params:factor", "parameters"}
+    # Kedro 1.x: params:x becomes params:<namespace>.x; 'parameters' stays as it is.
+    assert p.inputs() == {"ns.raw", "params:ns.factor", "parameters"}
     assert p.outputs() == {"ns.summed", "ns.settings_used"}
     scale_node = p.only_nodes("ns.scale").nodes[0]
-    assert scale_node.inputs == ["ns.raw", "params:factor"]
+    assert scale_node.inputs == ["ns.raw", "params:ns.factor"]
     # keyword structure is kept: the function still gets data= and factor=
-    assert scale_node.run({"ns.raw": 2, "params:factor": 3}) == {"ns.scaled": 6}
+    assert scale_node.run({"ns.raw": 2, "params:ns.factor": 3}) == {"ns.scaled": 6}
 
 
 def test_default_node_names_follow_renamed_datasets():
     p = pipeline([node(total, "a", "b")], namespace="ns")
-    assert p.nodes[0].name == "ns.total([ns.a]) -> [ns.b]"
+    assert p.nodes[0].name == "ns." + node(total, "ns.a", "ns.b").name
+    assert p.nodes[0].name != "ns." + node(total, "a", "b").name
 
 
 def test_inputs_and_outputs_mappings_are_not_prefixed(base):
     p = pipeline(base, namespace="ns", inputs={"raw": "shared_raw"}, outputs="summed")
-    assert p.inputs() == {"shared_raw", "params:factor", "parameters"}
+    assert p.inputs() == {"shared_raw", "params:ns.factor", "parameters"}
     assert p.outputs() == {"summed", "ns.settings_used"}
     assert "ns.scaled" in p.datasets()
     q = pipeline(base, namespace="ns", inputs={"raw"}, outputs=["summed", "settings_used"])
-    assert q.inputs() == {"raw", "params:factor", "parameters"}
+    assert q.inputs() == {"raw", "params:ns.factor", "parameters"}
     assert q.outputs() == {"summed", "settings_used"}
 
 
@@ -183,5 +185,59 @@ def test_list_inputs_and_no_input_nodes_are_renamed():
     )
     by_name = {n.name: n for n in p.nodes}
     assert by_name["ns.start"].inputs == []
-    assert by_name["ns.sum"].inputs == ["ns.one", "params:k"]
-    assert by_name["ns.sum"].run({"ns.one": 1, "params:k": 2}) == {"ns.two": 3}
+    assert by_name["ns.sum"].inputs == ["ns.one", "params:ns.k"]
+    assert by_name["ns.sum"].run({"ns.one": 1, "params:ns.k": 2}) == {"ns.two": 3}
+
+
+# -- parameters under a namespace, as Kedro 1.x ---------------------------------------------
+
+
+def test_namespace_prefixes_each_parameter_but_not_all_parameters(base):
+    p = pipeline(base, namespace="ns")
+    by = {n.name: n for n in p.nodes}
+    assert by["ns.scale"].inputs == ["ns.raw", "params:ns.factor"]
+    assert by["ns.settings"].inputs == ["parameters"]
+
+
+def test_listed_parameters_stay_global_inside_a_namespace():
+    inner = Pipeline([node(lambda a, x, y: a, ["a", "params:x", "params:y"], "b", name="n")])
+    (n,) = pipeline(inner, namespace="ns", parameters={"params:x"}).nodes
+    assert n.inputs == ["ns.a", "params:x", "params:ns.y"]
+    (m,) = pipeline(inner, namespace="ns", parameters="x").nodes
+    assert m.inputs == ["ns.a", "params:x", "params:ns.y"]
+
+
+def test_renamed_parameters_are_not_prefixed():
+    inner = Pipeline(
+        [
+            node(lambda a, x: a, ["a", "params:x"], "aa", name="one"),
+            node(lambda a, y: a, ["aa", "params:y"], "b", name="two"),
+        ]
+    )
+    p = pipeline(inner, namespace="run", parameters={"x": "shared.x"}, outputs={"b": "b_out"})
+    by = {n.name: n for n in p.nodes}
+    assert by["run.one"].inputs == ["run.a", "params:shared.x"]
+    assert by["run.two"].inputs == ["run.aa", "params:run.y"]
+    assert p.outputs() == {"b_out"}
+
+
+def test_nested_namespaces_prefix_parameters_at_each_level(base):
+    outer = pipeline(pipeline(base, namespace="inner"), namespace="outer")
+    assert "params:outer.inner.factor" in outer.inputs()
+    assert "parameters" in outer.inputs()
+
+
+def test_prefix_datasets_with_namespace_false_leaves_parameters(base):
+    p = pipeline(base, namespace="group", prefix_datasets_with_namespace=False)
+    assert "params:factor" in p.inputs()
+
+
+def test_confirms_are_renamed_like_datasets():
+    inner = Pipeline([node(total, "a", "b", name="n", confirms=["a", "params:p"])])
+    (n,) = pipeline(inner, namespace="ns", inputs={"a": "a_in"}).nodes
+    assert n.confirms == ["a_in", "params:ns.p"]
+
+
+def test_parameters_mapping_must_name_parameters_the_pipeline_reads(base):
+    with pytest.raises(PipelineError, match="unknown parameter name\\(s\\) 'params:missing'"):
+        pipeline(base, namespace="ns", parameters={"missing"})

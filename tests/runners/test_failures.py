@@ -83,3 +83,27 @@ def test_a_sequential_failure_resumes_from_lost_memory_producers():
     with pytest.raises(KeyError) as info, pytest.warns(RuntimeWarning):
         SequentialRunner().run(pipe, DataCatalog(raw_data={"raw": 1}))
     assert failure_of(info.value).resume_from == ("make",)
+
+
+def test_resume_walks_back_through_transcoded_data(tmp_path):
+    from runadvisor import MemoryDataset, PickleDataset
+
+    pipe = pipeline(
+        [
+            node(ok, "raw", "mid@pandas", name="make"),
+            node(ok, "mid@spark", "late", name="middle"),
+            node(bad, "late", "out", name="use"),
+        ]
+    )
+    saved = str(tmp_path / "mid.pkl")
+    persisted = DataCatalog(
+        {
+            "raw": MemoryDataset(1),
+            "mid@pandas": PickleDataset(filepath=saved),
+            "mid@spark": PickleDataset(filepath=saved),
+        }
+    )
+    with pytest.raises(KeyError) as info, pytest.warns(RuntimeWarning):
+        SequentialRunner().run(pipe, persisted)
+    # 'late' lived in memory: rerun 'middle', which reads the saved 'mid' (not 'make')
+    assert failure_of(info.value).resume_from == ("middle",)

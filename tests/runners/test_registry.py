@@ -132,7 +132,7 @@ def test_a_fake_kind_is_advised_reported_and_accepted_by_the_cli(fake_kind, tmp_
     from runadvisor import advise, write_report
 
     pipe, catalog = fan()
-    rec = advise(pipe, catalog, runners=["sequential", "fake"], repeats=1, timeout=30)
+    rec = advise(pipe, catalog, runners=["sequential", "fake"], repeats=1, timeout=30, budget=None)
     fakes = [c for c in rec.candidates if c.kind == "fake"]
     assert fakes and fakes[0].runner == "FakeRunner"
     assert any(c.status == "ok" for c in fakes)  # measured, in a forked child

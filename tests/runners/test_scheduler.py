@@ -145,3 +145,18 @@ def test_an_empty_plan_submits_nothing():
     executor = ScriptedExecutor()
     state = run_loop(plan_of([]), executor)
     assert executor.submitted == [] and state.done == []
+
+
+def test_observers_with_node_started_hear_of_each_node_before_it_runs():
+    heard: list[tuple[str, str]] = []
+
+    class Watcher:
+        def node_started(self, name: str) -> None:
+            heard.append(("start", name))
+
+        def __call__(self, event: NodeEvent) -> None:
+            heard.append(("end", event.node))
+
+    executor = ScriptedExecutor(capacity=1)
+    run_loop(plan_of(DIAMOND[:2], keep={"raw", "y"}), executor, [Watcher()])
+    assert heard == [("start", "a"), ("end", "a"), ("start", "b"), ("end", "b")]

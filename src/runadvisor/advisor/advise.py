@@ -14,17 +14,24 @@ A short orchestration of stages, each a function of its inputs:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from runadvisor import machine
 from runadvisor.advisor import explain, tree
 from runadvisor.advisor.calibrate import calibrate
-from runadvisor.advisor.campaign import CampaignResult, ProgressCallback, Tracker, run_campaign
+from runadvisor.advisor.campaign import (
+    Budget,
+    CampaignResult,
+    ProgressCallback,
+    Tracker,
+    run_campaign,
+)
 from runadvisor.advisor.candidates import plan_slate
 from runadvisor.advisor.conclude import Evidence, conclude
 from runadvisor.advisor.errors import AdviceError
-from runadvisor.advisor.facts import build_facts, profile_facts
+from runadvisor.advisor.facts import baseline_run, build_facts, profile_facts
 from runadvisor.advisor.options import check_options
 from runadvisor.advisor.recommend import Recommendation
 
@@ -42,16 +49,20 @@ def advise(
     timeout: float | None = 60.0,
     memory_limit: int | None = None,
     progress: Progress | None = None,
+    budget: float | str | None = "auto",
 ) -> Recommendation:
     """Recommend a runner and a worker count for ``pipeline`` on ``catalog``, with evidence.
 
     ``runners``: the kinds to choose from (registered names such as "sequential",
     "thread", "parallel", or class names; None: every kind advised by default).
     ``workers``: worker counts to try instead of the sweep. ``repeats``: measured
-    runs per candidate. ``predict_only``: no measured runs, only the profiled
-    one the facts come from. ``timeout``: seconds per run (None: no limit).
-    ``memory_limit``: bytes the workers may use together (default 80% of the
-    available memory). ``progress(done, total, label)`` is called as runs complete.
+    runs per candidate, at most. ``predict_only``: no measured runs, only the
+    profiled one the facts come from. ``timeout``: seconds per run (None: no
+    limit). ``memory_limit``: bytes the workers may use together (default 80%
+    of the available memory). ``progress(done, total, label)`` is called as runs
+    complete. ``budget``: seconds the whole of advise may take; ``"auto"`` (the
+    default) is three times the profiled sequential run; None measures every
+    selected candidate ``repeats`` times, however long that takes.
 
     Every run happens in a fresh subprocess: the caller's catalog is not
     touched and nothing is left running. Datasets that save to files do write
@@ -61,7 +72,8 @@ def advise(
     the running child and is re-raised carrying ``.recommendation``, built from
     the runs that finished.
     """
-    options = check_options(runners, workers, repeats, predict_only, timeout, memory_limit)
+    started = time.monotonic()
+    options = check_options(runners, workers, repeats, predict_only, timeout, memory_limit, budget)
     if not list(getattr(pipeline, "nodes", ())):
         raise AdviceError("The pipeline has no nodes: there is nothing to advise on.")
     if catalog is None:
@@ -70,10 +82,13 @@ def advise(
         catalog = DataCatalog()
     tracker = Tracker(progress)
     tracker.report(0, 1, "profiling one sequential run")
-    busy = explain.machine_load_warning(machine.usable_cores())  # before our runs add load
+    cores = machine.usable_cores()
+    busy = explain.machine_load_warning(cores, not options.predict_only)  # before our runs
     costs = calibrate(kinds=options.kinds)
-    facts, nodes, facts_profile = build_facts(profile_facts(pipeline, catalog, options.timeout))
+    answer = profile_facts(pipeline, catalog, options.timeout)
+    facts, nodes, facts_profile = build_facts(answer)
     tracker.report(1, 1, explain.facts_label(facts))
+    baseline = baseline_run(answer, facts_profile)
     slate = plan_slate(nodes, facts, costs, options)
     verdict = tree.walk(facts, costs, nodes, slate.best_predicted_by_kind())
     if not slate.eligible:
@@ -85,11 +100,14 @@ def advise(
             "another runner (runners=...) or a larger memory_limit."
         )
     campaign = CampaignResult()
+    seconds = options.budget_seconds(baseline.wall)
     if not options.predict_only:
-        campaign = run_campaign(pipeline, catalog, slate, verdict.runner, options, tracker)
+        limit = Budget(seconds, started)
+        args = (slate, slate.tree_pick(verdict.runner), options, tracker, limit, baseline)
+        campaign = run_campaign(pipeline, catalog, *args)
     warnings = tuple(w for w in (busy, costs.default_warning()) if w)
     profiles = {"facts": facts_profile}
-    evidence = Evidence(facts, nodes, costs, slate, verdict, campaign, profiles, warnings)
+    evidence = Evidence(facts, nodes, costs, slate, verdict, campaign, profiles, warnings, seconds)
     recommendation = conclude(evidence, options)
     if campaign.interrupted is not None:
         campaign.interrupted.recommendation = recommendation  # type: ignore[attr-defined]

@@ -41,6 +41,13 @@ class Slate:
     memory_source: str
     warnings: tuple[str, ...] = ()
 
+    def tree_pick(self, runner: str) -> Candidate | None:
+        """The one configuration that stands for the tree's pick: the eligible candidate of
+        its runner kind with the best prediction (None if that kind was not asked for)."""
+        kind = registry.find(runner)
+        mine = [c for c in self.eligible if kind is not None and c.kind == kind.name]
+        return min(mine, key=lambda c: (c.predicted, c.workers), default=None)
+
     def best_predicted_by_kind(self) -> dict[str, float]:
         """The fastest prediction of each kind considered."""
         best: dict[str, float] = {}

@@ -37,6 +37,7 @@ class Evidence:
     campaign: CampaignResult
     profiles: dict
     warnings: tuple[str, ...] = ()
+    budget: float | None = None
 
 
 def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
@@ -51,14 +52,15 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
     eligible = [c for c in candidates if c.key in {e.key for e in slate.eligible}]
     warnings = list(evidence.warnings) + list(slate.warnings)
     path = list(verdict.path)
-    if (
-        registry.find(verdict.runner) is None
-        or registry.get(verdict.runner).name not in options.kinds
-    ):
+    first = slate.tree_pick(verdict.runner)
+    pick = next((c for c in candidates if first is not None and c.key == first.key), None)
+    if pick is None:
         asked = ", ".join(registry.get(k).class_name for k in options.kinds)
         path.append(
             f"{verdict.runner} is not among the runners asked for ({asked}): choosing among those"
         )
+    else:
+        path.append(explain.pick_sentence(pick))
     path.append(explain.simulated_sentence(candidates, options.kinds, evidence.nodes))
     if campaign.interrupted is not None:
         warnings.append(
@@ -81,9 +83,11 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
                 "predictions only."
             )
     else:
-        if campaign.recheck:
-            path.append(campaign.recheck)
-        path.append(explain.measured_sentence(candidates, chosen, verdict))
+        path.extend(campaign.notes)
+        path.append(explain.measured_sentence(candidates, chosen, pick))
+    unmeasured = [c for c in candidates if c.key in campaign.out_of_budget]
+    if unmeasured and evidence.budget is not None:
+        path.append(explain.budget_sentence(unmeasured, evidence.budget))
     workers, note, memory = worker_count(chosen, candidates, facts, evidence.nodes, slate)
     if note:
         path.append(note)
@@ -99,7 +103,7 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         kind=chosen.kind,
         max_workers=workers,
         speedup=chosen.speedup,
-        confidence=confidence(chosen, eligible, verdict, measured, options.predict_only),
+        confidence=confidence(chosen, eligible, pick, measured, options.predict_only),
         path=path,
         warnings=warnings,
         facts=facts,
@@ -166,7 +170,7 @@ def worker_count(
 def confidence(
     chosen: Candidate,
     eligible: Sequence[Candidate],
-    verdict: tree.Verdict,
+    pick: Candidate | None,
     measured: bool,
     predict_only: bool,
 ) -> str:
@@ -178,4 +182,5 @@ def confidence(
     rivals = [c for c in eligible if c.kind != chosen.kind and c.time is not None]
     rival = min(rivals, key=lambda c: c.time, default=None)
     clear = rival is None or rival.time > HIGH_MARGIN * chosen.time
-    return "high" if clear and chosen.runner == verdict.runner else "medium"
+    agrees = pick is not None and chosen.kind == pick.kind
+    return "high" if clear and agrees else "medium"

@@ -10,9 +10,8 @@ import os
 import threading
 from collections.abc import Sequence
 
-from runadvisor.advisor import tree
 from runadvisor.advisor.facts import PipelineFacts
-from runadvisor.advisor.recommend import Candidate, separated, tied
+from runadvisor.advisor.recommend import Candidate, separated, tie_margin, tied
 from runadvisor.advisor.simulate import NodeCost, bounds
 from runadvisor.advisor.status import CRASHED, OK, TIMEOUT, UNPICKLABLE
 from runadvisor.units import fmt_bytes, fmt_seconds_prose
@@ -50,10 +49,36 @@ def simulated_sentence(
     )
 
 
+def pick_sentence(pick: Candidate) -> str:
+    """Which one configuration stands for the tree's pick from here on."""
+    return (
+        f"the tree's pick as one configuration: {pick.label}, its best predicted worker count "
+        f"({fmt_seconds_prose(pick.predicted)})"
+    )
+
+
+def _timed(c: Candidate) -> str:
+    """``ThreadRunner(2) 1.66 s`` (and its spread, when it ran more than once)."""
+    text = f"{c.label} {fmt_seconds_prose(c.median)}"
+    if len(c.measured) > 1 and c.spread:
+        text += f" (spread {fmt_seconds_prose(c.spread)})"
+    return text
+
+
+def _tie(a: Candidate, b: Candidate) -> str:
+    """``within noise of each other (0.30 s apart at most: the spread of X's runs)``."""
+    margin, why = tie_margin(a, b)
+    return f"within noise of each other (up to {fmt_seconds_prose(margin)} apart: {why})"
+
+
 def measured_sentence(
-    candidates: Sequence[Candidate], chosen: Candidate, verdict: tree.Verdict
+    candidates: Sequence[Candidate], chosen: Candidate, pick: Candidate | None
 ) -> str:
-    """What the measured runs said, and how that compares with the tree's pick."""
+    """What the measured runs said, and how that compares with the tree's pick.
+
+    Every comparison is checked against the numbers it quotes: a candidate is
+    said to beat another only if it is faster by more than the tie margin.
+    """
     ok = sorted((c for c in candidates if c.status == OK), key=lambda c: c.median)
     counts = sorted({len(c.measured) for c in ok})
     if counts == [1]:
@@ -65,42 +90,64 @@ def measured_sentence(
     listed = ", ".join(f"{c.label} {fmt_seconds_prose(c.median)}" for c in ok[:5])
     parts = [f"measured ({runs}): {listed}"]
     fastest = ok[0]
-    ties = tied(candidates)
-    noisy = [c for c in ties if c not in separated(ties)]
-    if noisy:
-        parts.append(
-            f"{', '.join(c.label for c in noisy)} measured within noise of {chosen.label}, "
-            f"but the simulation puts {chosen.label} well ahead "
-            f"({fmt_seconds_prose(chosen.predicted)} against "
-            f"{fmt_seconds_prose(min(c.predicted for c in noisy))}): the measurements are too "
-            "noisy to overrule it"
-        )
-    elif fastest is not chosen:
-        parts.append(
-            f"{chosen.label} is within noise of the fastest, {fastest.label}, and ties go to "
-            "the simpler runner and fewer workers"
-        )
-    rivals = [c for c in ok if c.runner == verdict.runner]
-    rival = min(rivals, key=lambda c: c.median, default=None)
-    if chosen.runner == verdict.runner:
-        parts.append("this agrees with the tree")
-    elif rival is None:
-        parts.append(f"the tree's {verdict.runner} could not be measured -> {chosen.runner}")
-    elif rival is fastest:
-        parts.append(f"so the tree's {rival.label} loses the tie -> {chosen.runner}")
-    else:
-        parts.append(
-            f"{chosen.label} {fmt_seconds_prose(chosen.median)} beat the tree's pick {rival.label} "
-            f"{fmt_seconds_prose(rival.median)}, so the measurement overrules the tree -> "
-            f"{chosen.runner}"
-        )
+    if fastest is not chosen:
+        ties = tied(candidates)
+        if chosen not in separated(ties) or fastest in separated(ties):
+            parts.append(
+                f"{_timed(chosen)} and the fastest, {_timed(fastest)}, are {_tie(chosen, fastest)}"
+                ", and a tie goes to the simpler runner and fewer workers"
+            )
+        else:
+            parts.append(
+                f"{_timed(fastest)} and {_timed(chosen)} are {_tie(chosen, fastest)}, but the "
+                f"simulation puts {chosen.label} well ahead ({fmt_seconds_prose(chosen.predicted)}"
+                f" against {fmt_seconds_prose(fastest.predicted)}): too close to measure, so the "
+                "prediction decides"
+            )
+    parts.append(_against_the_tree(chosen, pick))
     return "; ".join(parts)
+
+
+def _against_the_tree(chosen: Candidate, pick: Candidate | None) -> str:
+    if pick is None:
+        return f"the tree's pick was not among the runners asked for -> {chosen.runner}"
+    if chosen.key == pick.key:
+        return f"this agrees with the tree's pick, {pick.label}"
+    if pick.status != OK or pick.median is None:
+        why = pick.reason or pick.status
+        return f"the tree's pick {pick.label} has no measured time ({why}) -> {chosen.runner}"
+    margin, _ = tie_margin(chosen, pick)
+    if abs(pick.median - chosen.median) <= margin:
+        return (
+            f"the tree's pick {_timed(pick)} and {_timed(chosen)} are {_tie(chosen, pick)} "
+            f"-> {chosen.runner}"
+        )
+    if pick.median > chosen.median:
+        return (
+            f"{_timed(chosen)} beat the tree's pick {_timed(pick)} by more than the noise "
+            f"({fmt_seconds_prose(margin)}), so the measurement overrules the tree "
+            f"-> {chosen.runner}"
+        )
+    return (  # chosen is slower than the pick beyond noise, yet tied with the fastest run
+        f"the tree's pick {_timed(pick)} measured faster than {_timed(chosen)}, but "
+        f"{chosen.label} is within noise of the fastest run, which decides -> {chosen.runner}"
+    )
+
+
+def budget_sentence(unmeasured: Sequence[Candidate], budget: float) -> str:
+    """Which candidates the budget left unmeasured (or measured fewer times)."""
+    names = ", ".join(c.label for c in unmeasured)
+    return (
+        f"the budget of {fmt_seconds_prose(budget)} for advise left {names} with fewer runs than "
+        "asked or none: their times are predicted, or rest on fewer runs (give a larger "
+        "budget to measure them)"
+    )
 
 
 def failure_warning(c: Candidate, timeout: float | None) -> str:
     """What went wrong with a candidate's run, for the warnings."""
     if c.status == TIMEOUT:
-        return f"{c.label} did not finish within {timeout:g} s and was stopped."
+        return f"{c.label} did not finish within {timeout:g} s: {c.reason}."
     if c.status == UNPICKLABLE:
         return f"{c.label} could not send its data to worker processes: {c.reason}"
     if c.status == CRASHED:
@@ -134,18 +181,23 @@ def fork_warning(facts: PipelineFacts) -> str | None:
     )
 
 
-def machine_load_warning(cores: int) -> str | None:
-    """A warning when other work keeps the CPUs busy: measured times will be noisy."""
+def machine_load_warning(cores: int, measuring: bool = True) -> str | None:
+    """A warning when other work keeps the CPUs busy: timings will be noisy."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return None
     if load <= cores:
         return None
+    busy = f"The machine is busy (load average {load:.1f} over the last minute on {cores} cores)"
+    if measuring:
+        return (
+            f"{busy}: other work competes with the measured runs, so timings are noisy. Advise "
+            "again on a quieter machine, or with more repeats, to be sure."
+        )
     return (
-        f"The machine is busy (load average {load:.1f} over the last minute on {cores} cores): "
-        "other work competes with the measured runs, so timings are noisy. Advise again on "
-        "a quieter machine, or with more repeats, to be sure."
+        f"{busy}: other work slowed the profiled run the predictions come from, unevenly. "
+        "Advise again on a quieter machine to be sure."
     )
 
 

@@ -9,6 +9,7 @@ per-node costs the simulation uses.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -16,6 +17,7 @@ from runadvisor.advisor.simulate import NodeCost, critical_path, nodes_from_prof
 
 # Keys of the advisor probe's results in NodeEvent.extras.
 TRANSFER_KEY = "advisor.transfer"
+SIZING_KEY = "advisor.sizing_seconds"
 
 
 @dataclass
@@ -106,10 +108,12 @@ class AdvisorProbe:
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         extras: dict[str, Any] = {}
         if outputs:
+            began = time.perf_counter()
             extras[TRANSFER_KEY] = {
                 name: transfer_size(value, root=f"output '{name}'")
                 for name, value in outputs.items()
             }
+            extras[SIZING_KEY] = time.perf_counter() - began
         return extras
 
 
@@ -120,9 +124,11 @@ class AdvisorObserver:
         self.task_probe = AdvisorProbe()
         self.sizes: dict[str, tuple[int | None, int | None, str | None]] = {}
         self.producer: dict[str, str] = {}
+        self.sizing_seconds = 0.0  # spent pickling outputs to size them: not the pipeline's
 
     def __call__(self, event: Any) -> None:
         extras = event.extras or {}
+        self.sizing_seconds += extras.get(SIZING_KEY, 0.0)
         for name, size in extras.get(TRANSFER_KEY, {}).items():
             self.sizes[name] = size
             self.producer[name] = event.node
@@ -135,6 +141,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     output once, after the profiler's probe has stopped its GIL clock, and the
     sizes are copied into the profile.
     """
+    from runadvisor.advisor.measure import node_watcher
     from runadvisor.io.pickling import find_unpicklable
     from runadvisor.profiles import Profiler
     from runadvisor.runners import SequentialRunner
@@ -144,8 +151,11 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     runner = SequentialRunner()
     checker = AdvisorObserver()
     profiler = Profiler(pipeline, runner=runner, measure_output_bytes=False)
+    watcher = node_watcher()
     with profiler:
-        runner.run(pipeline, catalog, observers=[profiler, checker])
+        runner.run(
+            pipeline, catalog, observers=[profiler, checker, *([watcher] if watcher else [])]
+        )
     profile = profiler.profile
     assert profile is not None
     for record in profile.nodes:
@@ -195,6 +205,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
         "sizes": sizes,
         "unpicklable": unpicklable,
         "start_method": method,
+        "sizing_seconds": checker.sizing_seconds,
     }
 
 
@@ -295,7 +306,8 @@ def _widest_level(nodes: list[NodeCost]) -> int:
 
 
 def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[str, Any]:
-    """Run :func:`facts_job` in a fresh subprocess; return its answer.
+    """Run :func:`facts_job` in a fresh subprocess; return its answer (and its ``elapsed``
+    seconds, start-up included).
 
     The pipeline's own error is raised if it fails there (there is nothing to
     advise on a pipeline that does not run); AdviceError if it times out or
@@ -306,14 +318,16 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
     from runadvisor.advisor.status import CRASHED, OK, TIMEOUT
     from runadvisor.exceptions import add_note
 
-    outcome = run_isolated(facts_job, (pipeline, catalog), timeout)
+    watch = [node.name for node in pipeline.nodes]
+    outcome = run_isolated(facts_job, (pipeline, catalog), timeout, watch)
     if outcome.status == OK:
-        return outcome.value
+        return {**outcome.value, "elapsed": outcome.elapsed}
     if outcome.status == TIMEOUT:
+        running = ", ".join(repr(name) for name in outcome.running) or "none recorded"
         raise AdviceError(
-            f"The profiled sequential run did not finish within timeout={timeout:g} s, and "
-            "advise needs one complete run to reason about. Give a larger timeout (it applies "
-            "to each run)."
+            f"The profiled sequential run did not finish within timeout={timeout:g} s "
+            f"(still running: {running}), and advise needs one complete run to reason about. "
+            "Give a larger timeout (it applies to each run), or fix the node that hangs."
         )
     if outcome.status == CRASHED or outcome.error is None:
         raise AdviceError(f"The profiled sequential run crashed: {outcome.reason}.")
@@ -324,3 +338,12 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
         "subprocess), so there is nothing to advise on yet. Fix the error and advise again.",
     )
     raise error
+
+
+def baseline_run(answer: dict[str, Any], profile: Any) -> Any:
+    """The facts run as a measured run of SequentialRunner: its wall time less the time
+    the advisor spent sizing outputs (every measured run is profiled alike)."""
+    from runadvisor.advisor.measure import MeasuredRun, peak_rss
+
+    wall = max(0.0, profile.wall - float(answer.get("sizing_seconds") or 0.0))
+    return MeasuredRun(wall, peak_rss(profile), answer["profile"])

@@ -49,7 +49,9 @@ class Outcome:
     ``status`` is ``"ok"``, ``"timeout"``, ``"crashed"``, ``"failed"`` or
     ``"unpicklable"``; ``value`` is what the job returned (when ok); ``reason``
     says in one line what went wrong; ``error`` is the job's exception rebuilt in
-    this process (failed/unpicklable), with the child's traceback as its cause.
+    this process (failed/unpicklable), with the child's traceback as its cause;
+    ``running`` the watched nodes that had started but not finished when a
+    run timed out.
     """
 
     status: str
@@ -58,6 +60,7 @@ class Outcome:
     error: BaseException | None = None
     exitcode: int | None = None
     elapsed: float = 0.0
+    running: list[str] = field(default_factory=list)
 
 
 class _ChildTraceback(Exception):
@@ -68,20 +71,27 @@ class _ChildTraceback(Exception):
 
 
 def run_isolated(
-    job: Callable[..., Any], args: Sequence[Any] = (), timeout: float | None = None
+    job: Callable[..., Any],
+    args: Sequence[Any] = (),
+    timeout: float | None = None,
+    watch: Sequence[str] = (),
 ) -> Outcome:
     """Call ``job(*args)`` in a fresh child process and return what became of it.
 
     ``job`` must return picklable data. Never raises for what happens in the
     child; a KeyboardInterrupt in the parent kills the child and propagates.
+    ``watch``: node names whose progress the child records (through
+    :func:`node_watcher`) in memory shared with this process, so that a run
+    that times out names the nodes still running.
     """
     method = default_start_method()
     context = multiprocessing.get_context(method)
     payload: Any = (job, tuple(args)) if method == "fork" else cloudpickle.dumps((job, args))
     receiver, sender = context.Pipe(duplex=False)
+    states = context.RawArray("b", len(watch)) if watch else None
     process = context.Process(
         target=_child_main,
-        args=(sender, payload),
+        args=(sender, payload, states, list(watch)),
         name="runadvisor-advise",
         daemon=False,  # a daemon process may not start the ParallelRunner's workers
     )
@@ -93,6 +103,13 @@ def run_isolated(
     try:
         outcome = _wait(process, receiver, timeout, began)
         answered = outcome.status != TIMEOUT
+        if not answered and states is not None:
+            outcome.running = [name for name, s in zip(watch, states) if s == _STARTED]
+            if outcome.running:
+                names = ", ".join(repr(n) for n in outcome.running)
+                outcome.reason = (
+                    f"still running after {timeout:g} s ({names}): stopped, with its workers"
+                )
     finally:
         if answered:
             process.join(_EXIT_GRACE)
@@ -209,8 +226,40 @@ def _sweep_segments(pid: int | None) -> None:
 # -- in the child -------------------------------------------------------------------
 
 
-def _child_main(sender: Any, payload: Any) -> None:
+_STARTED, _FINISHED = 1, 2
+_watched: tuple[Any, dict[str, int]] | None = None  # in the child: (states, name -> index)
+
+
+class _NodeWatcher:
+    """Observer that marks watched nodes started and finished in the shared states."""
+
+    def __init__(self, states: Any, index: dict[str, int]) -> None:
+        self._states = states
+        self._index = index
+
+    def node_started(self, name: str) -> None:
+        i = self._index.get(name)
+        if i is not None:
+            self._states[i] = _STARTED
+
+    def __call__(self, event: Any) -> None:
+        i = self._index.get(event.node)
+        if i is not None:
+            self._states[i] = _FINISHED
+
+
+def node_watcher() -> _NodeWatcher | None:
+    """In a child of :func:`run_isolated` with ``watch``: an observer recording node progress."""
+    if _watched is None:
+        return None
+    return _NodeWatcher(*_watched)
+
+
+def _child_main(sender: Any, payload: Any, states: Any = None, watch: Sequence[str] = ()) -> None:
+    global _watched
     _quiet()
+    if states is not None:
+        _watched = (states, {name: i for i, name in enumerate(watch)})
     try:
         job, args = pickle.loads(payload) if isinstance(payload, bytes) else payload
         message: tuple[str, Any] = (OK, job(*args))
@@ -287,10 +336,15 @@ def describe_error(exc: BaseException) -> str:
 
 def measured_run_job(pipeline: Any, catalog: Any, kind: str, workers: int) -> dict[str, Any]:
     """One profiled run (in the child): its wall time, the tree's peak memory, its profile."""
-    from runadvisor.profiles import profile_run
+    from runadvisor.profiles import Profiler
     from runadvisor.runners import registry
 
-    profile = profile_run(pipeline, catalog, registry.get(kind).build(workers))
+    runner = registry.get(kind).build(workers)
+    profiler = Profiler(pipeline, runner=runner)
+    watcher = node_watcher()
+    with profiler:
+        runner.run(pipeline, catalog, observers=[profiler, *([watcher] if watcher else [])])
+    profile = profiler.profile
     return {
         "wall": profile.wall,
         "peak_rss": peak_rss(profile),
@@ -318,7 +372,17 @@ def measure_run(
 
     Its value, when ok, is ``{"wall", "peak_rss", "profile"}`` (the profile as a dict).
     """
-    return run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout)
+    watch = [node.name for node in pipeline.nodes]
+    return run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout, watch)
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One run that ended well: its wall time, the tree's peak memory, its profile (a dict)."""
+
+    wall: float
+    peak_rss: int | None
+    profile: dict[str, Any]
 
 
 @dataclass
@@ -338,10 +402,19 @@ class Runs:
             self.reason = outcome.reason
             return
         value = outcome.value
-        self.walls.append(float(value["wall"]))
-        if value.get("peak_rss") is not None:
-            self.peaks.append(int(value["peak_rss"]))
-        self.profiles.append(value["profile"])
+        self.record(float(value["wall"]), value.get("peak_rss"), value["profile"])
+
+    def record(self, wall: float, peak_rss: int | None, profile: dict[str, Any]) -> None:
+        """Record one run that ended well."""
+        self.walls.append(wall)
+        if peak_rss is not None:
+            self.peaks.append(int(peak_rss))
+        self.profiles.append(profile)
+
+    def stop(self, status: str, reason: str) -> None:
+        """No more runs for this candidate, and why."""
+        self.status = status
+        self.reason = reason
 
     @property
     def failed(self) -> bool:

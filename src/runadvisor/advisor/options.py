@@ -9,6 +9,9 @@ from typing import Any
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.runners import registry
 
+AUTO = "auto"
+AUTO_RUNS = 3.0  # the automatic budget: this many sequential runs' time for all of advise
+
 
 @dataclass(frozen=True)
 class AdviceOptions:
@@ -27,6 +30,13 @@ class AdviceOptions:
     predict_only: bool = False
     timeout: float | None = 60.0
     memory_limit: int | None = None
+    budget: float | str | None = AUTO
+
+    def budget_seconds(self, sequential_run: float) -> float | None:
+        """The budget in seconds, given how long one sequential run took."""
+        if self.budget == AUTO:
+            return AUTO_RUNS * sequential_run
+        return self.budget  # type: ignore[return-value]
 
 
 def check_options(
@@ -36,6 +46,7 @@ def check_options(
     predict_only: bool,
     timeout: Any,
     memory_limit: Any,
+    budget: Any = "auto",
 ) -> AdviceOptions:
     """AdviceOptions from ``advise()``'s arguments; AdviceError naming the bad one."""
     return AdviceOptions(
@@ -45,6 +56,7 @@ def check_options(
         predict_only=bool(predict_only),
         timeout=_check_timeout(timeout),
         memory_limit=_check_memory(memory_limit),
+        budget=_check_budget(budget),
     )
 
 
@@ -98,3 +110,14 @@ def _check_memory(memory_limit: Any) -> int | None:
             f"memory_limit={memory_limit!r}: give a positive number of bytes, or None."
         )
     return memory_limit
+
+
+def _check_budget(budget: Any) -> float | str | None:
+    if budget is None or budget == AUTO:
+        return budget
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
+        raise AdviceError(
+            f"budget={budget!r}: give seconds for the whole of advise (a positive number), "
+            f"{AUTO!r} (about {AUTO_RUNS:g} sequential runs), or None for no limit."
+        )
+    return float(budget)

@@ -152,6 +152,28 @@ def simplicity(candidate: Candidate) -> tuple[int, int]:
     return candidate.rank, candidate.workers
 
 
+def _measured(c: Candidate) -> bool:
+    return c.status == OK and c.median is not None
+
+
+def _quoted(c: Candidate) -> str:
+    """``measured 0.50 s`` or ``predicted 0.48 s``: a time and where it comes from."""
+    return f"{'measured' if _measured(c) else 'predicted'} {fmt_seconds_prose(c.time)}"
+
+
+def tie_margin(a: Candidate, b: Candidate) -> tuple[float, str]:
+    """How far apart two measured candidates may be and still tie, and what sets that:
+    max(5% of the faster, either's spread (max - min of its runs), 10 ms)."""
+    faster = min(a.median or 0.0, b.median or 0.0)
+    terms = [
+        (TIE_SHARE * faster, f"{TIE_SHARE:.0%} of the faster time"),
+        (a.spread or 0.0, f"the spread of {a.label}'s runs"),
+        (b.spread or 0.0, f"the spread of {b.label}'s runs"),
+        (TIE_SECONDS, "the harness's own jitter"),
+    ]
+    return max(terms, key=lambda term: term[0])
+
+
 def tied(candidates: Sequence[Candidate], *, measured: bool = True) -> list[Candidate]:
     """The candidates within noise of the fastest (measured "ok" ones, or all predicted)."""
     if measured:
@@ -161,13 +183,10 @@ def tied(candidates: Sequence[Candidate], *, measured: bool = True) -> list[Cand
     if not timed:
         return []
     best_time, best = min(timed, key=lambda tc: (tc[0], simplicity(tc[1])))
-    spread = (lambda c: c.spread or 0.0) if measured else (lambda c: 0.0)
-    share = TIE_SHARE if measured else TIE_SHARE_PREDICTED
-    return [
-        c
-        for t, c in timed
-        if t <= best_time + max(share * best_time, spread(best), spread(c), TIE_SECONDS)
-    ]
+    if measured:
+        return [c for t, c in timed if t <= best_time + tie_margin(best, c)[0]]
+    share = TIE_SHARE_PREDICTED
+    return [c for t, c in timed if t <= best_time + max(share * best_time, TIE_SECONDS)]
 
 
 def choose(candidates: Sequence[Candidate], *, measured: bool) -> Candidate | None:
@@ -273,50 +292,47 @@ class Recommendation:
         return registry.call_for(self.runner, self.max_workers)
 
     def _headline(self) -> str:
+        """``Use X: 2.0x faster than sequential (measured 0.5 s vs measured 1.0 s).``
+
+        Every time quoted says whether it was measured or predicted, and every
+        ratio is computed from the times it quotes.
+        """
         call = self.command or self.runner_call
         chosen, base = self.chosen, self.baseline
-        how = "predicted" if self.predict_only else "measured"
         if chosen is None or base is None or chosen.time is None or base.time is None:
             return f"Use {call}."
         if chosen is base:
+            basis = _measured(base)
             others = [
                 c
                 for c in self.candidates
-                if c is not base and c.time is not None and c.status in (OK, PREDICTED, SKIPPED)
+                if c is not base
+                and c.time is not None
+                and _measured(c) == basis
+                and c.status in (OK, PREDICTED, SKIPPED)
             ]
             if not others:
-                return f"Use {call} ({how} {fmt_seconds_prose(base.time)})."
+                return f"Use {call} ({_quoted(base)})."
             rival = min(others, key=lambda c: c.time)
-            rival_how = (
-                ""
-                if rival.status == base.status
-                else (" measured" if rival.status == OK else " predicted")
-            )
             verdict = (
                 "nothing beat it" if rival.time >= base.time else "nothing beat it beyond noise"
             )
             return (
-                f"Use {call}: {verdict} ({how} {fmt_seconds_prose(base.time)}; best "
-                f"alternative {rival.label}{rival_how} {fmt_seconds_prose(rival.time)})."
+                f"Use {call}: {verdict} ({_quoted(base)}; best alternative {rival.label} "
+                f"{_quoted(rival)})."
             )
-        speedup = self.speedup if self.speedup is not None else base.time / chosen.time
-        if (
-            speedup < NOISE_SPEEDUP
-            and not self.predict_only
-            and chosen.predicted
-            and base.predicted
-        ):
+        ratio = base.time / chosen.time
+        if ratio < NOISE_SPEEDUP and _measured(chosen) and chosen.predicted and base.predicted:
             # Measured no faster: only noise kept the prediction's pick (see ``choose``).
             return (
                 f"Use {call}: predicted {base.predicted / chosen.predicted:.1f}x faster than "
                 f"sequential ({fmt_seconds_prose(chosen.predicted)} vs "
-                f"{fmt_seconds_prose(base.predicted)}); measured "
-                f"{fmt_seconds_prose(chosen.time)} vs {fmt_seconds_prose(base.time)}, too noisy "
-                "here to tell them apart."
+                f"{fmt_seconds_prose(base.predicted)}); {_quoted(chosen)} vs {_quoted(base)}, "
+                "too noisy here to tell them apart."
             )
         return (
-            f"Use {call}: {speedup:.1f}x faster than sequential ({how} "
-            f"{fmt_seconds_prose(chosen.time)} vs {fmt_seconds_prose(base.time)})."
+            f"Use {call}: {ratio:.1f}x faster than sequential "
+            f"({_quoted(chosen)} vs {_quoted(base)})."
         )
 
     # -- data -------------------------------------------------------------------------

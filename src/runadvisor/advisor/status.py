@@ -2,8 +2,10 @@
 
 ``ok``: measured to completion; ``timeout``: stopped at its time limit;
 ``crashed``: its process died; ``failed``: the pipeline raised;
-``unpicklable``: its data could not cross a process boundary; ``skipped``:
-not measured (pruned, budget, memory); ``predicted``: only simulated.
+``unpicklable``: its data could not cross a process boundary; ``stopped``:
+its run was cut short once it was clearly slower than the best so far, or
+the budget ran out; ``skipped``: not measured (pruned, budget, memory);
+``predicted``: only simulated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ TIMEOUT = "timeout"
 CRASHED = "crashed"
 FAILED = "failed"
 UNPICKLABLE = "unpicklable"
+STOPPED = "stopped"
 SKIPPED = "skipped"
 PREDICTED = "predicted"
 

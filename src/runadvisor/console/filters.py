@@ -6,32 +6,19 @@ options to repeat in the resume hint; its errors speak of the options.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from runadvisor.console.options import OptionError, split_names
 
-# Pipeline.filter()'s words for its arguments -> the options that set them.
-_FILTER_FLAGS = {
-    "only_nodes_with_tags()": "--tags",
-    "only_nodes()": "--nodes",
-    "from_nodes()": "--from-nodes",
-    "to_nodes()": "--to-nodes",
-    "from_inputs()": "--from-inputs",
-    "to_outputs()": "--to-outputs",
-    "Pipeline.filter()": "The node filters",
-    "node_names=": "--nodes=",
-    "tags=": "--tags=",
-    "from_nodes=": "--from-nodes=",
-    "to_nodes=": "--to-nodes=",
-    "from_inputs=": "--from-inputs=",
-    "to_outputs=": "--to-outputs=",
+# Pipeline.filter()'s arguments -> the options that set them.
+FLAGS = {
+    "tags": "--tags",
+    "node_names": "--nodes",
+    "from_nodes": "--from-nodes",
+    "to_nodes": "--to-nodes",
+    "from_inputs": "--from-inputs",
+    "to_outputs": "--to-outputs",
 }
-_FILTER_WORDS = re.compile(
-    r"(?<![\w-])("
-    + "|".join(re.escape(k) for k in sorted(_FILTER_FLAGS, key=len, reverse=True))
-    + ")"
-)
 
 
 def apply_filters(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any, list[str]]:
@@ -40,7 +27,8 @@ def apply_filters(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any
     Filter errors speak of the options, and a filter that leaves out the node
     producing an input that holds no data is caught before anything runs.
     """
-    from runadvisor.pipeline import PipelineError
+    from runadvisor.pipeline import EmptySelectionError, UnknownNamesError
+    from runadvisor.pipeline.errors import close_matches
 
     chosen = {
         "tags": [tag for value in options["tags"] for tag in split_names(value)],
@@ -51,22 +39,21 @@ def apply_filters(pipe: Any, catalog: Any, options: dict[str, Any]) -> tuple[Any
         "to_outputs": split_names(options["to_outputs"] or ""),
     }
     resume: list[str] = []
-    for key, flag in (
-        ("tags", "--tags"),
-        ("node_names", "--nodes"),
-        ("to_nodes", "--to-nodes"),
-        ("from_inputs", "--from-inputs"),
-        ("to_outputs", "--to-outputs"),
-    ):
-        if chosen[key]:
+    for key, flag in FLAGS.items():
+        if chosen[key] and key != "from_nodes":  # the resume hint gives its own --from-nodes
             resume += [flag, ",".join(chosen[key])]
     if not any(chosen.values()):
         return pipe, resume
     try:
         subset = pipe.filter(**{k: v for k, v in chosen.items() if v})
-    except PipelineError as exc:
-        message = _FILTER_WORDS.sub(lambda m: _FILTER_FLAGS[m.group(1)], str(exc))
-        raise OptionError(message) from exc
+    except UnknownNamesError as exc:
+        flag = FLAGS.get(exc.argument or "", "The node filters")
+        raise OptionError(
+            f"{flag}: unknown {exc.what} name(s) {close_matches(exc.what, exc.unknown, exc.known)}"
+            ". Check the spelling, or filter a pipeline that contains them."
+        ) from exc
+    except EmptySelectionError as exc:
+        raise OptionError(exc.render(FLAGS, subject="The node filters")) from exc
     _check_left_out(pipe, subset, catalog)
     return subset, resume
 

@@ -38,8 +38,9 @@ class OptionError(RunAdvisorError):
 def split_names(text: str) -> list[str]:
     """Split a comma-separated list, keeping commas inside brackets.
 
-    Default node names look like ``f([a,b]) -> [c]``; ``"f([a,b]) -> [c],g"``
-    gives both names whole.
+    Default node names are Kedro 1.x's ``f__1a2b3c4d`` (``partial(f)__...`` for a
+    partial), which hold no commas; names written in Kedro 0.19's form
+    ``f([a,b]) -> [c]`` stay whole too: ``"f([a,b]) -> [c],g"`` gives both.
     """
     names: list[str] = []
     depth = 0
@@ -125,6 +126,25 @@ def parse_memory(text: str | None) -> int | None:
             "unit, like 512MB, 4GB or 2GiB."
         )
     return int(float(match.group(1)) * MEMORY_UNITS[unit])
+
+
+DURATION_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_budget(text: str | None) -> float | str | None:
+    """``--budget``: ``auto``, ``none`` (no limit), or a duration like ``90``, ``90s``, ``2m``."""
+    if text is None or text.strip().lower() == "auto":
+        return "auto"
+    if text.strip().lower() in ("none", "unlimited", "inf"):
+        return None
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in DURATION_UNITS or float(match.group(1)) <= 0:
+        raise OptionError(
+            f"--budget: {text!r} is not a duration; give seconds or a number with a unit "
+            "(90s, 2m, 1h), auto (about three sequential runs) or none (no limit)."
+        )
+    return float(match.group(1)) * DURATION_UNITS[unit]
 
 
 def parse_seconds(value: float | None, option: str) -> float | None:

@@ -14,22 +14,38 @@ import functools
 import reprlib
 from typing import TYPE_CHECKING, Any
 
-from runadvisor.exceptions import RunAdvisorError
+from runadvisor.io.errors import (
+    CredentialsNotFoundError,
+    DatasetAlreadyExistsError,
+    DatasetError,
+    DatasetNotFoundError,
+    DatasetNotPicklableError,
+    DatasetTypeNotFoundError,
+    DatasetValueError,
+    VersionAlreadyExistsError,
+    VersionNotFoundError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-
-class DatasetError(RunAdvisorError):
-    """A dataset could not load, save, check or release its data."""
-
-
-class DatasetNotFoundError(DatasetError):
-    """A name was asked of a catalog that does not hold it."""
-
-
-class DatasetValueError(DatasetError, ValueError):
-    """A dataset was given a bad argument (Kedro raises ``ValueError`` there)."""
+__all__ = [
+    "AbstractDataset",
+    "CredentialsNotFoundError",
+    "DatasetAlreadyExistsError",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "DatasetNotPicklableError",
+    "DatasetTypeNotFoundError",
+    "DatasetValueError",
+    "VersionAlreadyExistsError",
+    "VersionNotFoundError",
+    "dataset_exists",
+    "is_dataset",
+    "is_ephemeral",
+    "is_single_process",
+    "release_dataset",
+]
 
 
 _repr = reprlib.Repr()
@@ -71,7 +87,7 @@ def _wrap_save(save_func: Callable[[Any, Any], None]) -> Callable[[Any, Any], No
     def save(self: Any, data: Any) -> None:
         if data is None:
             raise DatasetError(
-                f"Saving 'None' to a dataset is not allowed: {self} was given None. "
+                f"Saving 'None' to a 'Dataset' is not allowed: {self} was given None. "
                 "Make the node that produces it return a value, or remove the output."
             )
         try:
@@ -85,6 +101,31 @@ def _wrap_save(save_func: Callable[[Any, Any], None]) -> Callable[[Any, Any], No
     return save
 
 
+def _record_init_args(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap ``__init__`` so the instance keeps the arguments it was made with.
+
+    Kedro's ``to_config`` writes a dataset back as ``{type, **init args}``; the
+    arguments are bound to the signature here, defaults included, ``self`` not.
+    """
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        import inspect  # first dataset made pays ~3 ms, not every import
+
+        bound = inspect.signature(init).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        arguments.pop(next(iter(arguments)), None)  # self
+        try:
+            self._init_args = arguments
+        except AttributeError:  # __slots__ without room for it
+            pass
+
+    __init__.__initwrapped__ = True  # type: ignore[attr-defined]
+    return __init__
+
+
 class AbstractDataset(abc.ABC):
     """Base class of datasets: implement ``load``, ``save`` and ``_describe``.
 
@@ -92,24 +133,79 @@ class AbstractDataset(abc.ABC):
     Legacy subclasses that implement ``_load``/``_save`` instead work too.
     ``_EPHEMERAL`` is True for datasets whose data lives in the process holding
     the catalog (memory), False for those that load and save anywhere (files).
+    ``_SINGLE_PROCESS = True`` marks a dataset that must not be used from worker
+    processes (see ``is_single_process``).
     """
 
     _EPHEMERAL = False
+    _SINGLE_PROCESS = False
+    # Whether instances keep their constructor arguments for ``_init_config``.
+    # Memory datasets do not: they would keep a second reference to their data.
+    _RECORD_INIT_ARGS = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Wrap the ``load``/``save`` a subclass defines with Kedro's error handling."""
         super().__init_subclass__(**kwargs)
         own = cls.__dict__
+        init = own.get("__init__")
+        if cls._RECORD_INIT_ARGS and callable(init) and not getattr(init, "__initwrapped__", False):
+            cls.__init__ = _record_init_args(init)  # type: ignore[method-assign]
         if "_load" in own and "load" not in own:
             cls.load = own["_load"]  # type: ignore[method-assign]
         if "_save" in own and "save" not in own:
             cls.save = own["_save"]  # type: ignore[method-assign]
         load = cls.__dict__.get("load")
         if load is not None and not getattr(load, "__loadwrapped__", False):
-            cls.load = _wrap_load(load)  # type: ignore[method-assign]
+            cls.load = cls._load_wrapper(load)  # type: ignore[method-assign]
         save = cls.__dict__.get("save")
         if save is not None and not getattr(save, "__savewrapped__", False):
-            cls.save = _wrap_save(save)  # type: ignore[method-assign]
+            cls.save = cls._save_wrapper(save)  # type: ignore[method-assign]
+
+    @classmethod
+    def _load_wrapper(cls, load_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Decorate a subclass's ``load`` with Kedro's error handling."""
+        return _wrap_load(load_func)
+
+    @classmethod
+    def _save_wrapper(cls, save_func: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+        """Decorate a subclass's ``save`` with Kedro's error handling."""
+        return _wrap_save(save_func)
+
+    @classmethod
+    def from_config(
+        cls,
+        name: str,
+        config: dict[str, Any],
+        load_version: str | None = None,
+        save_version: str | None = None,
+    ) -> Any:
+        """The dataset a catalog entry describes (``type`` plus constructor arguments)."""
+        from runadvisor.io.config import dataset_from_config
+
+        return dataset_from_config(name, config, load_version, save_version)
+
+    def _init_config(self) -> dict[str, Any]:
+        """This dataset as a catalog entry: its type path and constructor arguments.
+
+        A ``version`` argument becomes ``versioned: true``; ``metadata`` is left
+        out, as Kedro does.
+        """
+        kind = type(self)
+        config: dict[str, Any] = {"type": f"{kind.__module__}.{kind.__qualname__}"}
+        config.update(getattr(self, "_init_args", None) or {})
+        if config.pop("version", None):
+            config["versioned"] = True
+        config.pop("metadata", None)
+        return config
+
+    def _copy(self, **overwrite_params: Any) -> Any:
+        """A deep copy with the given attributes replaced (``_copy(_version=...)``)."""
+        import copy
+
+        clone = copy.deepcopy(self)
+        for name, value in overwrite_params.items():
+            setattr(clone, name, value)
+        return clone
 
     @abc.abstractmethod
     def load(self) -> Any:
@@ -202,5 +298,18 @@ def is_ephemeral(dataset: Any) -> bool:
     """
     try:
         return bool(object.__getattribute__(dataset, "_EPHEMERAL"))
+    except AttributeError:
+        return False
+
+
+def is_single_process(dataset: Any) -> bool:
+    """Whether ``dataset`` must stay in the process that holds the catalog.
+
+    True when its class (or the instance itself) sets ``_SINGLE_PROCESS = True``,
+    as Kedro's Spark datasets and ``CachedDataset`` do; such a dataset cannot be
+    loaded or saved in worker processes. ``__getattr__`` proxies are not consulted.
+    """
+    try:
+        return object.__getattribute__(dataset, "_SINGLE_PROCESS") is True
     except AttributeError:
         return False

@@ -1,54 +1,141 @@
-"""Datasets backed by one local file: CSV, Parquet (pandas), pickle and JSON.
+"""Datasets backed by one file: CSV, Parquet (pandas), pickle and JSON.
 
-Every save writes a temporary file next to the target and renames it over the
-target (``os.replace``), so a save that fails part-way leaves no half-written
-file and keeps what an earlier save wrote. pandas, pyarrow, json and pickle
-are imported only inside the methods that need them.
+They take kedro-datasets' arguments (``filepath``, ``load_args``, ``save_args``,
+``version``, ``credentials``, ``fs_args``, ``metadata``) and keep Kedro's
+versioned layout (``<filepath>/<version>/<basename>``). A local save writes a
+temporary file next to the target and renames it over the target, so a save
+that fails part-way leaves no half-written file. A path with a protocol
+(``s3://``, ``memory://``...) goes through ``fsspec`` with ``credentials`` and
+``fs_args`` as storage options. pandas, pyarrow, json, pickle and fsspec are
+imported only inside the methods that need them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+from pathlib import PurePosixPath
 from typing import Any
 
-from runadvisor.io.core import AbstractDataset, DatasetError, DatasetValueError
+from runadvisor.io.errors import DatasetError, DatasetValueError
+from runadvisor.io.paths import get_filepath_str, get_protocol_and_path
+from runadvisor.io.versioning import AbstractVersionedDataset, Version
 from runadvisor.jsonfile import atomic_write
 
 
-class _FileDataset(AbstractDataset):
-    """Shared plumbing: a file path, load/save arguments, presence checks."""
+def _filesystem(protocol: str, storage_options: dict[str, Any]) -> Any:
+    """The fsspec filesystem for ``protocol``, or a DatasetError saying what to install."""
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise DatasetError(
+            f"Paths with the protocol '{protocol}://' need fsspec: pip install fsspec "
+            "(plus the filesystem's own package, e.g. s3fs or gcsfs)."
+        ) from exc
+    try:
+        return fsspec.filesystem(protocol, **storage_options)
+    except (ImportError, ValueError) as exc:
+        raise DatasetError(
+            f"fsspec cannot open '{protocol}://' paths: {exc}. Install the filesystem's "
+            "package (e.g. pip install s3fs for s3://, gcsfs for gs://)."
+        ) from exc
+
+
+def _opened(target: Any, mode: str, **kwargs: Any) -> Any:
+    """``open(target)`` for a path; the file itself (left open) for a file object."""
+    if isinstance(target, str):
+        return open(target, mode, **kwargs)  # the caller's `with` closes it
+    return contextlib.nullcontext(target)
+
+
+class _FileDataset(AbstractVersionedDataset):
+    """Shared plumbing: path and protocol, versions, arguments, presence checks.
+
+    Subclasses implement ``_read(source)`` and ``_write(data, target)``, where
+    the source or target is a local path or an open file of a remote filesystem.
+    """
 
     _DEFAULT_LOAD_ARGS: dict[str, Any] = {}
     _DEFAULT_SAVE_ARGS: dict[str, Any] = {}
+    _TEXT = False  # open remote files in text mode (CSV, JSON) rather than binary
 
     def __init__(
         self,
         filepath: str | os.PathLike[str],
+        *,
         load_args: dict[str, Any] | None = None,
         save_args: dict[str, Any] | None = None,
+        version: Version | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._filepath = os.path.expanduser(os.fspath(filepath))
+        protocol, path = get_protocol_and_path(os.fspath(filepath), version)
+        fs_args = dict(fs_args or {})
+        self._open_args_load = dict(fs_args.pop("open_args_load", None) or {})
+        self._open_args_save = dict(fs_args.pop("open_args_save", None) or {})
+        self._protocol = protocol
+        self._fs: Any = None
+        if protocol == "file":
+            path = os.path.expanduser(path)
+            super().__init__(PurePosixPath(path), version)
+        else:
+            self._fs = _filesystem(protocol, {**(credentials or {}), **fs_args})
+            super().__init__(PurePosixPath(path), version, self._fs.exists, self._fs.glob)
         self._load_args = {**self._DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self._DEFAULT_SAVE_ARGS, **(save_args or {})}
         self.metadata = metadata
 
     @property
     def filepath(self) -> str:
-        """The file this dataset reads and writes (``~`` expanded)."""
-        return self._filepath
+        """The path as given (``~`` expanded), without protocol or version folders."""
+        return str(self._filepath)
 
-    def _require_file(self) -> str:
-        """The path, or a DatasetError saying who should have created it."""
-        path = self._filepath
-        if not os.path.exists(path):
-            raise DatasetError(
-                f"Cannot load {self}: file '{os.path.abspath(path)}' does not exist. "
-                "It must be created first: by the node that outputs this dataset (run it "
-                "upstream of the nodes that read it) or by you, if it is a pipeline input."
-            )
-        return path
+    @property
+    def protocol(self) -> str:
+        """``file`` for local paths, else the URL scheme (``s3``, ``memory``...)."""
+        return self._protocol
+
+    def _path_str(self, path: PurePosixPath) -> str:
+        return str(path) if self._fs is None else get_filepath_str(path, self._protocol)
+
+    def load(self) -> Any:
+        """Read the version to load (or the file itself, if unversioned)."""
+        path = self._path_str(self._get_load_path())
+        if self._fs is None:
+            if not os.path.exists(path):
+                raise DatasetError(
+                    f"Cannot load {self}: file '{os.path.abspath(path)}' does not exist. "
+                    "It must be created first: by the node that outputs this dataset (run "
+                    "it upstream of the nodes that read it) or by you, if it is a pipeline "
+                    "input."
+                )
+            return self._read(path)
+        mode = "r" if self._TEXT else "rb"
+        with self._fs.open(path, mode=mode, **self._open_args_load) as file:
+            return self._read(file)
+
+    def save(self, data: Any) -> None:
+        """Write ``data`` to the version to save (or the file itself): atomically if local."""
+        self._check_data(data)
+        path = self._path_str(self._get_save_path())
+        if self._fs is None:
+            atomic_write(path, lambda temp: self._write(data, temp))
+            return
+        mode = "w" if self._TEXT else "wb"
+        with self._fs.open(path, mode=mode, **self._open_args_save) as file:
+            self._write(data, file)
+        self._fs.invalidate_cache(self._path_str(self._filepath))
+
+    def _check_data(self, data: Any) -> None:
+        """Raise a DatasetError if this dataset cannot save ``data``."""
+
+    def _read(self, source: Any) -> Any:
+        raise NotImplementedError
+
+    def _write(self, data: Any, target: Any) -> None:
+        raise NotImplementedError
 
     def _require_frame(self, data: Any, method: str) -> None:
         """A DatasetError unless ``data`` can ``method`` (``to_csv``, ``to_parquet``)."""
@@ -60,13 +147,19 @@ class _FileDataset(AbstractDataset):
             )
 
     def _exists(self) -> bool:
-        return os.path.exists(self._filepath)
+        try:
+            path = self._get_load_path()
+        except DatasetError:  # versioned, and no version saved yet
+            return False
+        return bool(self._exists_function(self._path_str(path)))
 
     def _describe(self) -> dict[str, Any]:
         return {
-            "filepath": self._filepath,
+            "filepath": self.filepath,
+            "protocol": None if self._protocol == "file" else self._protocol,
             "load_args": self._load_args,
             "save_args": self._save_args,
+            "version": self._version,
         }
 
 
@@ -74,18 +167,18 @@ class CSVDataset(_FileDataset):
     """A pandas DataFrame in a CSV file (``pandas.read_csv`` / ``DataFrame.to_csv``)."""
 
     _DEFAULT_SAVE_ARGS = {"index": False}
+    _TEXT = True
 
-    def load(self) -> Any:
-        """Read the file with ``pandas.read_csv(**load_args)``."""
-        path = self._require_file()
+    def _check_data(self, data: Any) -> None:
+        self._require_frame(data, "to_csv")
+
+    def _read(self, source: Any) -> Any:
         import pandas as pd
 
-        return pd.read_csv(path, **self._load_args)
+        return pd.read_csv(source, **self._load_args)
 
-    def save(self, data: Any) -> None:
-        """Write ``data.to_csv(**save_args)`` atomically."""
-        self._require_frame(data, "to_csv")
-        atomic_write(self._filepath, lambda temp: data.to_csv(temp, **self._save_args))
+    def _write(self, data: Any, target: Any) -> None:
+        data.to_csv(target, **self._save_args)
 
 
 class ParquetDataset(_FileDataset):
@@ -94,28 +187,39 @@ class ParquetDataset(_FileDataset):
     def __init__(
         self,
         filepath: str | os.PathLike[str],
+        *,
         load_args: dict[str, Any] | None = None,
         save_args: dict[str, Any] | None = None,
+        version: Version | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(filepath, load_args, save_args, metadata)
+        super().__init__(
+            filepath,
+            load_args=load_args,
+            save_args=save_args,
+            version=version,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
+        )
         if "partition_cols" in self._save_args:
             raise DatasetValueError(
                 f"{self} does not support save_args['partition_cols']: a partitioned "
                 "dataset is a folder and cannot be replaced atomically. Remove it."
             )
 
-    def load(self) -> Any:
-        """Read the file with ``pandas.read_parquet(**load_args)``."""
-        path = self._require_file()
+    def _check_data(self, data: Any) -> None:
+        self._require_frame(data, "to_parquet")
+
+    def _read(self, source: Any) -> Any:
         import pandas as pd
 
-        return pd.read_parquet(path, **self._load_args)
+        return pd.read_parquet(source, **self._load_args)
 
-    def save(self, data: Any) -> None:
-        """Write ``data.to_parquet(**save_args)`` atomically."""
-        self._require_frame(data, "to_parquet")
-        atomic_write(self._filepath, lambda temp: data.to_parquet(temp, **self._save_args))
+    def _write(self, data: Any, target: Any) -> None:
+        data.to_parquet(target, **self._save_args)
 
 
 class PickleDataset(_FileDataset):
@@ -128,69 +232,66 @@ class PickleDataset(_FileDataset):
     def __init__(
         self,
         filepath: str | os.PathLike[str],
+        *,
         backend: str = "pickle",
         load_args: dict[str, Any] | None = None,
         save_args: dict[str, Any] | None = None,
+        version: Version | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(filepath, load_args, save_args, metadata)
+        super().__init__(
+            filepath,
+            load_args=load_args,
+            save_args=save_args,
+            version=version,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
+        )
         if backend != "pickle":
             try:
                 module = importlib.import_module(backend)
             except ImportError as exc:
                 raise DatasetValueError(
-                    f"PickleDataset(filepath={self._filepath!r}): backend {backend!r} "
+                    f"PickleDataset(filepath={self.filepath!r}): backend {backend!r} "
                     f"cannot be imported ({exc}). Install it, or use backend='pickle'."
                 ) from exc
             if not all(callable(getattr(module, attr, None)) for attr in ("load", "dump")):
                 raise DatasetValueError(
-                    f"PickleDataset(filepath={self._filepath!r}): backend {backend!r} "
+                    f"PickleDataset(filepath={self.filepath!r}): backend {backend!r} "
                     "should satisfy the pickle interface: it needs load() and dump()."
                 )
         self._backend = backend
 
-    def _module(self) -> Any:
-        return importlib.import_module(self._backend)
+    def _read(self, source: Any) -> Any:
+        with _opened(source, "rb") as file:
+            return importlib.import_module(self._backend).load(file, **self._load_args)
 
-    def load(self) -> Any:
-        """Unpickle the file with the backend's ``load(file, **load_args)``."""
-        path = self._require_file()
-        with open(path, "rb") as file:
-            return self._module().load(file, **self._load_args)
-
-    def save(self, data: Any) -> None:
-        """Pickle ``data`` with the backend's ``dump(data, file, **save_args)``, atomically."""
-        module = self._module()
-
-        def write(temp: str) -> None:
-            with open(temp, "xb") as file:
-                module.dump(data, file, **self._save_args)
-
-        atomic_write(self._filepath, write)
+    def _write(self, data: Any, target: Any) -> None:
+        module = importlib.import_module(self._backend)
+        with _opened(target, "xb") as file:
+            module.dump(data, file, **self._save_args)
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": self._filepath, "backend": self._backend, **super()._describe()}
+        return {"filepath": self.filepath, "backend": self._backend, **super()._describe()}
 
 
 class JSONDataset(_FileDataset):
     """JSON-serialisable data in a UTF-8 file (``json.load`` / ``json.dump``, indent 2)."""
 
     _DEFAULT_SAVE_ARGS = {"indent": 2}
+    _TEXT = True
 
-    def load(self) -> Any:
-        """Parse the file with ``json.load(file, **load_args)``."""
-        path = self._require_file()
+    def _read(self, source: Any) -> Any:
         import json
 
-        with open(path, encoding="utf-8") as file:
+        with _opened(source, "r", encoding="utf-8") as file:
             return json.load(file, **self._load_args)
 
-    def save(self, data: Any) -> None:
-        """Write ``json.dump(data, file, **save_args)`` atomically."""
+    def _write(self, data: Any, target: Any) -> None:
         import json
 
-        def write(temp: str) -> None:
-            with open(temp, "x", encoding="utf-8") as file:
-                json.dump(data, file, **self._save_args)
-
-        atomic_write(self._filepath, write)
+        with _opened(target, "x", encoding="utf-8") as file:
+            json.dump(data, file, **self._save_args)

@@ -48,7 +48,7 @@ _EMPTY: Any = _Empty()
 def _check_copy_mode(copy_mode: str | None) -> None:
     if copy_mode is not None and copy_mode not in _COPY_MODES:
         raise DatasetValueError(
-            f"Invalid copy mode: {copy_mode!r}. Possible values are: deepcopy, copy, assign."
+            f"Invalid copy mode: {copy_mode}. Possible values are: deepcopy, copy, assign."
         )
 
 
@@ -69,10 +69,11 @@ def infer_copy_mode(data: Any) -> TCopyMode:
         array = getattr(numpy, "ndarray", None)
         if array is not None and isinstance(data, array):
             return "copy"
-    kind = type(data)
-    if kind.__name__ == "DataFrame":
+    if type(data).__name__ == "DataFrame":
         return "assign"
-    if kind.__name__ == "Table" and kind.__module__.startswith("ibis"):
+    ibis = sys.modules.get("ibis")
+    table = getattr(ibis, "Table", None) if ibis is not None else None
+    if isinstance(table, type) and isinstance(data, table):
         return "assign"
     return "deepcopy"
 
@@ -98,6 +99,7 @@ class MemoryDataset(AbstractDataset):
     """
 
     _EPHEMERAL = True
+    _RECORD_INIT_ARGS = False  # would keep a second reference to the data
 
     def __init__(
         self,
@@ -174,10 +176,15 @@ class CachedDataset(AbstractDataset):
 
     The first ``load`` reads the wrapped dataset; later ones return (a copy of)
     the cache. ``save`` writes through to the wrapped dataset and the cache.
-    Pickling drops the cache, so a worker process gets the wrapped dataset only.
+    ``dataset`` is a dataset or its catalog entry (a dict with ``type``); a
+    versioned entry says ``versioned: true`` on the ``CachedDataset``, and
+    ``version`` then reaches the wrapped dataset. Pickling drops the cache, so a
+    worker process gets the wrapped dataset only; like Kedro's, it is marked
+    ``_SINGLE_PROCESS`` (the cache would be lost in a worker).
     """
 
     _EPHEMERAL = True
+    _SINGLE_PROCESS = True
 
     def __init__(
         self,
@@ -186,38 +193,45 @@ class CachedDataset(AbstractDataset):
         copy_mode: TCopyMode | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        if version is not None:
-            raise DatasetValueError(
-                "CachedDataset(version=...) is not supported: runadvisor has no dataset "
-                "versioning. Drop the version argument."
-            )
         if isinstance(dataset, dict):
+            dataset = self._from_config(dataset, version)
+        elif not is_dataset(dataset):
             raise DatasetValueError(
-                "CachedDataset needs a dataset object, not a config dict: write "
-                "CachedDataset(CSVDataset(filepath=...)) instead of CachedDataset({...})."
-            )
-        if not is_dataset(dataset):
-            raise DatasetValueError(
-                f"CachedDataset wraps a dataset, but was given a {type(dataset).__name__}: "
-                "a dataset needs load() and save()."
+                "The argument type of 'dataset' should be either a dict/YAML representation "
+                f"of the dataset, or the actual dataset object; CachedDataset was given a "
+                f"{type(dataset).__name__}, and a dataset needs load() and save()."
             )
         self._dataset = dataset
         self._cache = MemoryDataset(copy_mode=copy_mode)
         self.metadata = metadata
 
+    @staticmethod
+    def _from_config(config: dict[str, Any], version: Any) -> Any:
+        """The wrapped dataset made from its catalog entry, with ``version`` if given."""
+        if "versioned" in config:
+            raise DatasetValueError(
+                "Cached datasets should specify that they are versioned in the "
+                "'CachedDataset', not in the wrapped dataset: move 'versioned: true' up "
+                "one level."
+            )
+        config = dict(config)
+        if version:
+            config["versioned"] = True
+            return AbstractDataset.from_config("_cached", config, version.load, version.save)
+        return AbstractDataset.from_config("_cached", config)
+
     def load(self) -> Any:
         """The cached data if any, else the wrapped dataset's data (then cached)."""
-        cached = self._cache._load_or_empty()
-        if cached is not _EMPTY:
-            return cached
+        if self._cache._exists():
+            return self._cache.load()
         data = self._dataset.load()
-        self._cache._store(data)
+        self._cache._store(data)  # not save(): a dataset may load None
         return data
 
     def save(self, data: Any) -> None:
         """Save to the wrapped dataset, then to the cache."""
         self._dataset.save(data)
-        self._cache._store(data)
+        self._cache.save(data)
 
     def _exists(self) -> bool:
         return self._cache._exists() or dataset_exists(self._dataset)
@@ -228,6 +242,18 @@ class CachedDataset(AbstractDataset):
 
     def _describe(self) -> dict[str, Any]:
         return {"dataset": self._dataset, "cache": self._cache._describe()["data"]}
+
+    def _init_config(self) -> dict[str, Any]:
+        """As Kedro: the wrapped dataset's entry under ``dataset``, ``versioned`` lifted up."""
+        config = {"type": f"{type(self).__module__}.{type(self).__qualname__}"}
+        config["copy_mode"] = self._cache._copy_mode
+        inner_config = getattr(self._dataset, "_init_config", None)
+        inner = dict(inner_config()) if callable(inner_config) else {}
+        if "versioned" in inner:
+            config["versioned"] = inner.pop("versioned")
+        inner.pop("metadata", None)
+        config["dataset"] = inner
+        return config
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

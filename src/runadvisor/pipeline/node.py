@@ -1,22 +1,38 @@
 """``Node``: one function in a pipeline, with the names of the datasets it reads and writes.
 
 A node is plain data (its function, the declared input and output specs, a name,
-tags and a namespace) so that it pickles with ``pickle`` (module-level functions)
-and ``cloudpickle`` (lambdas, closures) and can travel to a process worker.
-Everything is validated once, in :func:`node`, so that mistakes surface where the
-pipeline is written rather than halfway through a run.
+tags, a namespace and the datasets it confirms) so that it pickles with
+``pickle`` (module-level functions) and ``cloudpickle`` (lambdas, closures) and
+can travel to a process worker. Everything is validated once, when the node is
+made (see ``validation.py``), so that mistakes surface where the pipeline is
+written rather than halfway through a run. What the pipeline modules need from a
+node is public: ``name``, ``inputs``, ``outputs``, ``confirms``, ``tags``,
+``namespace``, ``namespace_prefixes``, ``tag()`` and ``rename_datasets()``.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
-import re
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
-from runadvisor.pipeline.errors import NodeOutputError, NodeSignatureError, PipelineError
+from runadvisor.pipeline.errors import PipelineError
+from runadvisor.pipeline.outputs import name_outputs, stream_outputs
+from runadvisor.pipeline.validation import (
+    Spec,
+    check_identifier_arg,
+    check_outputs,
+    check_signature,
+    func_name,
+    normalize_confirms,
+    normalize_spec,
+    normalize_tags,
+    readable_func_name,
+    reject_unsupported_function,
+    short_repr,
+)
 
 __all__ = ["Node", "node"]
 
@@ -27,25 +43,25 @@ InputsSpec = str | list[str] | tuple[str, ...] | dict[str, str] | None
 #: ``{key in the returned dict: dataset name}``.
 OutputsSpec = str | list[str] | tuple[str, ...] | dict[Any, str] | None
 
-# Kedro's rule for node names, tags and namespaces: it keeps them usable on a
-# command line (``--nodes a,b``) and in file names.
-_VALID_NAME = re.compile(r"[\w.-]+\Z")
-_NAME_RULE = "only letters, digits, underscores, hyphens and full stops"
-
-_Spec = str | list | dict | None
+_KEEP: Any = object()  # "leave the namespace as it is" in Node.rename_datasets
+_CHECK: Any = object()  # "check the function's signature" in Node._setup
+_COPY_ARGS = frozenset({"func", "inputs", "outputs", "name", "tags", "confirms", "namespace"})
 
 
-def _func_name(func: Callable[..., Any]) -> str:
-    """A readable name for ``func``: ``__name__``, through any ``functools.partial``."""
-    while isinstance(func, functools.partial):
-        func = func.func
-    name = getattr(func, "__name__", None)
-    return name if isinstance(name, str) else type(func).__name__
+def default_node_name(func: Callable[..., Any], inputs: list[str], outputs: list[str]) -> str:
+    """Kedro 1.x's name for an unnamed node: ``<function>__<8 hex digits of a sha256>``.
 
-
-def _short_repr(value: Any, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    The digest covers the function's module and name and the input and output
+    lists, so two nodes of one function on different datasets get different
+    names. A ``functools.partial`` is named ``partial(<function>)``.
+    """
+    if isinstance(func, functools.partial):
+        base = f"partial({func_name(func)})"
+        key = f"{base}|{inputs}|{outputs}"
+    else:
+        base = readable_func_name(func)
+        key = f"{getattr(func, '__module__', None)}.{func_name(func)}|{inputs}|{outputs}"
+    return f"{base}__{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def _same_func(a: Any, b: Any) -> bool:
@@ -58,7 +74,7 @@ def _same_func(a: Any, b: Any) -> bool:
         return False
 
 
-def _spec_key(spec: _Spec) -> Hashable:
+def _spec_key(spec: Spec) -> Hashable:
     """A hashable form of an input/output spec; dict order does not matter."""
     if isinstance(spec, list):
         return ("list", tuple(spec))
@@ -67,201 +83,31 @@ def _spec_key(spec: _Spec) -> Hashable:
     return spec
 
 
-def _check_dataset_name(value: Any, arg: str, where: str, label: str) -> None:
-    if not isinstance(value, str) or not value:
-        given = (
-            "an empty string"
-            if isinstance(value, str)
-            else f"a {type(value).__name__} {_short_repr(value, 60)}"
-        )
-        raise PipelineError(
-            f"{label}: every dataset name in '{arg}' must be a non-empty string, but {where} "
-            f"is {given}. Name the dataset with a string, e.g. 'clean_data'."
-        )
-
-
-def _normalize_spec(spec: Any, arg: str, label: str) -> tuple[_Spec, tuple[str, ...]]:
-    """Check an ``inputs``/``outputs`` argument; return (stored spec, dataset names in order).
-
-    Empty lists and dicts count as "no inputs/outputs" (stored as ``None``).
-    """
+def _rename_spec(spec: Any, rename: Callable[[str], str]) -> Any:
+    """``spec`` with every dataset name passed through ``rename``; its shape is kept."""
     if spec is None:
-        return None, ()
+        return None
     if isinstance(spec, str):
-        _check_dataset_name(spec, arg, "it", label)
-        return spec, (spec,)
-    if isinstance(spec, (list, tuple)):
-        for i, name in enumerate(spec):
-            _check_dataset_name(name, arg, f"item {i}", label)
-        return (list(spec) or None), tuple(spec)
-    if isinstance(spec, dict):
-        for key, name in spec.items():
-            if arg == "inputs" and (not isinstance(key, str) or not key.isidentifier()):
-                raise PipelineError(
-                    f"{label}: the keys of a dict of 'inputs' are the function's parameter "
-                    f"names, but {key!r} is not a valid parameter name. Use "
-                    f"{{'parameter': 'dataset'}}, e.g. {{'df': 'raw_data'}}."
-                )
-            _check_dataset_name(name, arg, f"the value for key {key!r}", label)
-        return (dict(spec) or None), tuple(spec.values())
-    hint = " A set has no order; use a list." if isinstance(spec, (set, frozenset)) else ""
-    kind = "{parameter: dataset}" if arg == "inputs" else "{returned key: dataset}"
-    raise PipelineError(
-        f"{label}: '{arg}' must be None, a str, a list or tuple of str, or a dict {kind}, "
-        f"but a {type(spec).__name__} was given: {_short_repr(spec)}.{hint}"
-    )
+        return rename(spec)
+    if isinstance(spec, list):
+        return [rename(name) for name in spec]
+    return {key: rename(name) for key, name in spec.items()}
 
 
-def _normalize_tags(tags: Any, label: str) -> frozenset[str]:
-    if tags is None:
-        return frozenset()
-    items = [tags] if isinstance(tags, str) else tags
-    if not isinstance(items, Iterable):
-        raise PipelineError(
-            f"{label}: 'tags' must be a str or an iterable of str, but a "
-            f"{type(tags).__name__} was given: {_short_repr(tags)}."
-        )
-    result = []
-    for tag in items:
-        if not isinstance(tag, str):
-            raise PipelineError(
-                f"{label}: every tag must be a str, but {_short_repr(tag)} (a "
-                f"{type(tag).__name__}) was given in tags={_short_repr(tags)}."
-            )
-        if not _VALID_NAME.match(tag):
-            suggestion = re.sub(r"[^\w.-]+", "_", tag) or "my_tag"
-            raise PipelineError(
-                f"{label}: tag {tag!r} is not valid; tags may contain {_NAME_RULE}. "
-                f"Rename the tag, e.g. {suggestion!r}."
-            )
-        result.append(tag)
-    return frozenset(result)
+def _same_shape(spec: Any, stored: Spec) -> bool:
+    """Whether ``spec`` calls a function as ``stored`` does (renamed datasets only)."""
+    if isinstance(stored, dict):
+        return isinstance(spec, dict) and spec.keys() == stored.keys()
+    if isinstance(stored, list):
+        return isinstance(spec, list) and len(spec) == len(stored)
+    return type(spec) is type(stored)
 
 
-def _check_identifier_arg(value: Any, arg: str, label: str) -> None:
-    """``name`` and ``namespace``: None, or a non-empty str of Kedro's allowed characters."""
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise PipelineError(
-            f"{label}: '{arg}' must be a str or None, but a {type(value).__name__} was given: "
-            f"{_short_repr(value)}."
-        )
-    if not _VALID_NAME.match(value):
-        shown = "an empty string" if value == "" else repr(value)
-        suggestion = re.sub(r"[^\w.-]+", "_", value) or "my_node"
-        raise PipelineError(
-            f"{label}: {arg} {shown} is not valid; a node {arg} may contain {_NAME_RULE}. "
-            f"Use e.g. {suggestion!r}."
-        )
-
-
-def _plain_signature(sig: inspect.Signature) -> str:
-    """``(a, b=1)``: the signature without annotations, which only add noise to messages."""
-    params = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
-    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _signature_problem(
-    sig: inspect.Signature, args: list[str], kwargs: dict[str, str], error: TypeError
-) -> str:
-    """Explain why ``sig.bind(*args, **kwargs)`` failed, in the node's own terms."""
-    P = inspect.Parameter
-    params = list(sig.parameters.values())
-    positional = [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
-    has_var_pos = any(p.kind == P.VAR_POSITIONAL for p in params)
-    has_var_kw = any(p.kind == P.VAR_KEYWORD for p in params)
-    named = [p for p in params if p.kind not in (P.VAR_POSITIONAL, P.VAR_KEYWORD)]
-    if not kwargs:
-        n = len(args)
-        required = [p.name for p in positional if p.default is P.empty]
-        kw_required = [p.name for p in params if p.kind == P.KEYWORD_ONLY and p.default is P.empty]
-        if not has_var_pos and n > len(positional):
-            return (
-                f"takes {_plural(len(positional), 'positional argument')} but "
-                f"{_plural(n, 'input')} {'was' if n == 1 else 'were'} given: {args}. "
-                f"Give one input per parameter"
-            )
-        if n < len(required):
-            missing = required[n:]
-            return (
-                f"requires {_plural(len(required), 'positional argument')} but only "
-                f"{_plural(n, 'input')} {'was' if n == 1 else 'were'} given: {args}; nothing "
-                f"feeds {', '.join(repr(m) for m in missing)}. Add inputs for them"
-            )
-        if kw_required:
-            return (
-                f"has keyword-only parameter(s) {', '.join(repr(k) for k in kw_required)} "
-                f"without a default, which a list of inputs cannot fill. Use a dict of "
-                f"inputs {{parameter: dataset}}"
-            )
-    else:
-        names = {p.name for p in named}
-        unknown = [k for k in kwargs if k not in names]
-        if unknown and not has_var_kw:
-            return (
-                f"has no parameter(s) {', '.join(repr(k) for k in unknown)} (its parameters "
-                f"are {', '.join(p.name for p in named) or 'none'}), but the inputs dict has "
-                f"keys for them: {kwargs}. The keys of a dict of inputs must be parameter names"
-            )
-        pos_only = [p.name for p in params if p.kind == P.POSITIONAL_ONLY and p.name in kwargs]
-        if pos_only:
-            return (
-                f"has positional-only parameter(s) {', '.join(repr(k) for k in pos_only)}, "
-                f"which a dict of inputs cannot fill by name. Use a list of inputs"
-            )
-        missing = [p.name for p in named if p.default is P.empty and p.name not in kwargs]
-        if missing:
-            return (
-                f"requires {', '.join(repr(m) for m in missing)}, but the inputs dict {kwargs} "
-                f"has no key for {'it' if len(missing) == 1 else 'them'}. Add "
-                f"{'it' if len(missing) == 1 else 'them'} to the inputs"
-            )
-    return f"cannot be called with inputs {args or kwargs} ({error})"
-
-
-def _check_signature(func: Callable[..., Any], spec: _Spec, label: str) -> None:
-    """Raise :class:`NodeSignatureError` if ``func`` cannot take the declared inputs."""
-    try:
-        # follow_wrapped=False, as Kedro: a decorator's own signature is what gets called.
-        sig = inspect.signature(func, follow_wrapped=False)
-    except Exception:  # builtins, C callables, objects whose introspection fails
-        return
-    args: list[str] = []
-    kwargs: dict[str, str] = {}
-    if isinstance(spec, str):
-        args = [spec]
-    elif isinstance(spec, list):
-        args = list(spec)
-    elif isinstance(spec, dict):
-        kwargs = dict(spec)
-    try:
-        sig.bind(*args, **kwargs)
-    except TypeError as exc:
-        problem = _signature_problem(sig, args, kwargs, exc)
-        raise NodeSignatureError(
-            f"{label}: function {_func_name(func)}{_plain_signature(sig)} {problem}."
-        ) from None
-
-
-def _reject_unsupported_function(func: Callable[..., Any], label: str) -> None:
-    if inspect.isgeneratorfunction(func):
-        raise PipelineError(
-            f"{label}: function {_func_name(func)} is a generator function (it uses 'yield'). "
-            f"runadvisor does not support Kedro's generator nodes, which save their outputs "
-            f"chunk by chunk; return the whole value instead (for example wrap it: "
-            f"lambda *args: list({_func_name(func)}(*args)))."
-        )
-    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
-        raise PipelineError(
-            f"{label}: function {_func_name(func)} is an 'async def' function; calling it only "
-            f"creates a coroutine that nothing would await. Use a plain function (run the "
-            f"coroutine inside it with asyncio.run(...))."
-        )
+def _prefixes(namespace: str | None) -> tuple[str, ...]:
+    if not namespace:
+        return ()
+    parts = namespace.split(".")
+    return tuple(".".join(parts[: k + 1]) for k in range(len(parts)))
 
 
 class Node:
@@ -280,10 +126,11 @@ class Node:
         *,
         name: str | None = None,
         tags: str | Iterable[str] | None = None,
+        confirms: str | list[str] | None = None,
         namespace: str | None = None,
     ) -> None:
         """Validate and store a node; see :func:`node` for the arguments."""
-        self._setup(func, inputs, outputs, name, tags, namespace, check_signature=True)
+        self._setup(func, inputs, outputs, name, tags, confirms, namespace)
 
     def _setup(
         self,
@@ -292,64 +139,59 @@ class Node:
         outputs: Any,
         name: Any,
         tags: Any,
+        confirms: Any,
         namespace: Any,
         *,
-        check_signature: bool,
+        input_keys: Any = _CHECK,
     ) -> None:
+        """Validate and store. ``input_keys``: what ``check_signature`` returned for a
+        node of the same function and input shape (a copy), so it is not checked again."""
         if not callable(func):
             raise PipelineError(
                 f"node(): the first argument must be the node's function, but a "
-                f"{type(func).__name__} was given: {_short_repr(func)}. "
+                f"{type(func).__name__} was given: {short_repr(func)}. "
                 f"Use node(function, inputs, outputs)."
             )
-        fname = _func_name(func)
-        label = f"node({fname}, {_short_repr(inputs, 60)}, {_short_repr(outputs, 60)})"
-        _reject_unsupported_function(func, label)
-        in_spec, in_names = _normalize_spec(inputs, "inputs", label)
-        out_spec, out_names = _normalize_spec(outputs, "outputs", label)
-        _check_identifier_arg(name, "name", label)
-        _check_identifier_arg(namespace, "namespace", label)
-        tag_set = _normalize_tags(tags, label)
+        fname = func_name(func)
+        label = f"node({fname}, {short_repr(inputs, 60)}, {short_repr(outputs, 60)})"
+        reject_unsupported_function(func, label)
+        in_spec, in_names = normalize_spec(inputs, "inputs", label)
+        out_spec, out_names = normalize_spec(outputs, "outputs", label)
+        check_identifier_arg(name, "name", label)
+        check_identifier_arg(namespace, "namespace", label)
+        tag_set = normalize_tags(tags, label)
+        confirms_spec = normalize_confirms(confirms, label)
         if not in_names and not out_names:
             raise PipelineError(
                 f"{label}: a node needs at least one input or output, but both are empty. "
                 f"Give it the datasets it reads and/or writes, e.g. "
                 f"node({fname}, 'raw_data', 'clean_data')."
             )
+        check_outputs(in_names, out_names, outputs, label)
+        if input_keys is _CHECK:
+            input_keys = check_signature(func, in_spec, label)
+        if isinstance(in_spec, dict) and input_keys is not None:
+            # Kedro's order for a dict of inputs: as they bind to the function's parameters.
+            in_names = tuple(in_spec[key] for key in input_keys)
 
-        base = (
-            name
-            if name is not None
-            else f"{fname}([{','.join(in_names)}]) -> [{','.join(out_names)}]"
-        )
+        base = name if name is not None else default_node_name(func, [*in_names], [*out_names])
         full_name = f"{namespace}.{base}" if namespace else base
-        label = f"node {full_name!r}"
 
-        repeated = sorted(n for n, c in Counter(out_names).items() if c > 1)
-        if repeated:
-            raise PipelineError(
-                f"{label}: output(s) {', '.join(repr(r) for r in repeated)} appear more than "
-                f"once in outputs={_short_repr(outputs)}. Each output must be a different "
-                f"dataset; rename the repeated ones."
-            )
-        both = [n for n in dict.fromkeys(in_names) if n in set(out_names)]
-        if both:
-            raise PipelineError(
-                f"{label}: dataset(s) {', '.join(repr(b) for b in both)} are both an input and "
-                f"an output of the same node, which would make the node depend on itself. "
-                f"Write the result to a new dataset name, e.g. {both[0] + '_out'!r}."
-            )
-        if check_signature:
-            _check_signature(func, in_spec, label)
-
-        self.func = func
+        self._func = func
+        self._yields_chunks = inspect.isgeneratorfunction(func)
         self._inputs_spec = in_spec
         self._outputs_spec = out_spec
+        self._confirms_spec = confirms_spec
+        self._input_keys = input_keys
         self._input_names = in_names
         self._output_names = out_names
         self._input_set = frozenset(in_names)
+        self._confirm_names = (
+            (confirms_spec,) if isinstance(confirms_spec, str) else tuple(confirms_spec or ())
+        )
         self._explicit_name = name
         self._namespace = namespace
+        self._prefixes = _prefixes(namespace)
         self._tags = tag_set
         self._name = full_name
         self._key = (full_name, _spec_key(in_spec), _spec_key(out_spec))
@@ -365,10 +207,23 @@ class Node:
         self.__dict__.update(state)
         self._hash = hash(self._key)
 
-    # -- read-only attributes ------------------------------------------------------------
+    # -- attributes ----------------------------------------------------------------------
+    @property
+    def func(self) -> Callable[..., Any]:
+        """The node's function. Hooks may replace it (to wrap it); the name stays."""
+        return self._func
+
+    @func.setter
+    def func(self, func: Callable[..., Any]) -> None:
+        self._func = func
+        self._yields_chunks = inspect.isgeneratorfunction(func)
+
     @property
     def name(self) -> str:
-        """The node's unique name, prefixed with ``namespace.`` when it has a namespace."""
+        """The node's unique name, prefixed with ``namespace.`` when it has a namespace.
+
+        Without an explicit name it is Kedro 1.x's ``<function>__<8 hex digits>``.
+        """
         return self._name
 
     @property
@@ -377,7 +232,7 @@ class Node:
         function name (``clean_data`` -> ``Clean Data``). Not unique."""
         if self._explicit_name:
             return self._explicit_name
-        return _func_name(self.func).replace("_", " ").title()
+        return readable_func_name(self._func).replace("_", " ").title()
 
     @property
     def namespace(self) -> str | None:
@@ -385,8 +240,15 @@ class Node:
         return self._namespace
 
     @property
+    def namespace_prefixes(self) -> list[str]:
+        """Every level of the namespace, outermost first: ``a.b`` -> ``["a", "a.b"]``;
+        ``[]`` without a namespace."""
+        return list(self._prefixes)
+
+    @property
     def inputs(self) -> list[str]:
-        """Input dataset names in declaration order (a dict gives its values)."""
+        """Input dataset names; a dict of inputs gives them in the order of the function's
+        parameters, as Kedro does."""
         return list(self._input_names)
 
     @property
@@ -395,9 +257,20 @@ class Node:
         return list(self._output_names)
 
     @property
+    def confirms(self) -> list[str]:
+        """The datasets whose ``confirm()`` the runner calls after the node has run."""
+        return list(self._confirm_names)
+
+    @property
     def tags(self) -> set[str]:
         """A copy of the node's tags."""
         return set(self._tags)
+
+    @property
+    def yields_chunks(self) -> bool:
+        """Whether the function is a generator function: ``run()`` then returns, for each
+        output, an iterator over the chunks it yields, and runners save chunk by chunk."""
+        return self._yields_chunks
 
     # -- identity ------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -408,7 +281,7 @@ class Node:
         return (
             self._hash == other._hash
             and self._key == other._key
-            and _same_func(self.func, other.func)
+            and _same_func(self._func, other._func)
         )
 
     def __hash__(self) -> int:
@@ -422,42 +295,56 @@ class Node:
     def __repr__(self) -> str:
         extra = f", tags={sorted(self._tags)!r}" if self._tags else ""
         return (
-            f"Node({_func_name(self.func)}, {self._inputs_spec!r}, {self._outputs_spec!r}, "
+            f"Node({func_name(self._func)}, {self._inputs_spec!r}, {self._outputs_spec!r}, "
             f"name={self._name!r}{extra})"
         )
 
     def __str__(self) -> str:
-        return self._name
+        """Kedro's form: ``[name: ]function([in1;in2]) -> [out]`` (``None`` for no datasets)."""
+        ins = f"[{';'.join(self._input_names)}]" if self._input_names else "None"
+        outs = f"[{';'.join(self._output_names)}]" if self._output_names else "None"
+        prefix = f"{self._explicit_name}: " if self._explicit_name else ""
+        return f"{prefix}{readable_func_name(self._func)}({ins}) -> {outs}"
 
     # -- copies --------------------------------------------------------------------------
     def _copy(self, **overrides: Any) -> Node:
-        """A validated copy with some of (inputs, outputs, name, tags, namespace) replaced.
-
-        The signature is not checked again: renaming datasets keeps the call's shape.
-        """
-        params = {
-            "inputs": self._inputs_spec,
-            "outputs": self._outputs_spec,
-            "name": self._explicit_name,
-            "tags": self._tags,
-            "namespace": self._namespace,
-        }
-        params.update(overrides)
+        """A validated copy with some of (func, inputs, outputs, name, tags, confirms,
+        namespace) replaced. The signature is checked again only when it may have changed."""
+        unknown = sorted(set(overrides) - _COPY_ARGS)
+        if unknown:
+            raise TypeError(f"Node._copy() got unexpected argument(s) {unknown}")
+        func = overrides.get("func", self._func)
+        inputs = overrides.get("inputs", self._inputs_spec)
+        same_call = func is self._func and _same_shape(inputs, self._inputs_spec)
         new = type(self).__new__(type(self))
         new._setup(
-            self.func,
-            params["inputs"],
-            params["outputs"],
-            params["name"],
-            params["tags"],
-            params["namespace"],
-            check_signature=False,
+            func,
+            inputs,
+            overrides.get("outputs", self._outputs_spec),
+            overrides.get("name", self._explicit_name),
+            overrides.get("tags", self._tags),
+            overrides.get("confirms", self._confirms_spec),
+            overrides.get("namespace", self._namespace),
+            input_keys=self._input_keys if same_call else _CHECK,
         )
         return new
 
     def tag(self, tags: str | Iterable[str]) -> Node:
         """A copy of this node with ``tags`` added to its tags."""
-        return self._copy(tags=self._tags | _normalize_tags(tags, f"node {self._name!r}.tag()"))
+        return self._copy(tags=self._tags | normalize_tags(tags, f"node {self._name!r}.tag()"))
+
+    def rename_datasets(
+        self, rename: Callable[[str], str], *, namespace: str | None = _KEEP
+    ) -> Node:
+        """A copy with every dataset name (inputs, outputs, confirms) passed through
+        ``rename``, keeping each spec's shape (dict keys, list order), and with
+        ``namespace`` as its namespace when given. Used by modular pipelines."""
+        return self._copy(
+            inputs=_rename_spec(self._inputs_spec, rename),
+            outputs=_rename_spec(self._outputs_spec, rename),
+            confirms=_rename_spec(self._confirms_spec, rename),
+            namespace=self._namespace if namespace is _KEEP else namespace,
+        )
 
     # -- running -------------------------------------------------------------------------
     def run(self, inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -469,6 +356,10 @@ class Node:
         ``{name: result}``; a list -> the result must be a list or tuple of that length;
         a dict -> the result must be a dict with exactly those keys. Exceptions raised
         by the function propagate unchanged.
+
+        A generator function (see ``yields_chunks``) gives ``{name: iterator of
+        chunks}``: each chunk it yields has the shape a return value would have, and
+        is checked as it comes. Without outputs its chunks are consumed and dropped.
         """
         if inputs is None:
             inputs = {}
@@ -478,76 +369,38 @@ class Node:
                 f"a {type(inputs).__name__} was given."
             )
         if inputs.keys() != self._input_set:
-            missing = [n for n in dict.fromkeys(self._input_names) if n not in inputs]
-            extra = sorted(str(k) for k in inputs if k not in self._input_set)
-            problems = []
-            if missing:
-                problems.append(f"missing {missing}")
-            if extra:
-                problems.append(f"unexpected {extra}")
-            raise PipelineError(
-                f"node {self._name!r}: run() needs exactly the inputs "
-                f"{list(dict.fromkeys(self._input_names))}, but was given "
-                f"{sorted(map(str, inputs))} "
-                f"({'; '.join(problems)}). Pass a dict keyed by the node's input dataset names."
-            )
+            self._raise_wrong_inputs(inputs)
         spec = self._inputs_spec
         if spec is None:
-            result = self.func()
+            result = self._func()
         elif isinstance(spec, str):
-            result = self.func(inputs[spec])
+            result = self._func(inputs[spec])
         elif isinstance(spec, list):
-            result = self.func(*[inputs[name] for name in spec])
+            result = self._func(*[inputs[name] for name in spec])
         else:
-            result = self.func(**{arg: inputs[name] for arg, name in spec.items()})
-        return self._name_outputs(result)
+            result = self._func(**{arg: inputs[name] for arg, name in spec.items()})
+        if self._yields_chunks and isinstance(result, Iterator):
+            return stream_outputs(self._name, self._outputs_spec, result)
+        return name_outputs(self._name, self._outputs_spec, result)
 
     def __call__(self, **kwargs: Any) -> dict[str, Any]:
         """``node(a=1, b=2)`` is ``node.run({"a": 1, "b": 2})``, as in Kedro."""
         return self.run(kwargs)
 
-    def _name_outputs(self, result: Any) -> dict[str, Any]:
-        spec = self._outputs_spec
-        if spec is None:
-            return {}
-        if isinstance(spec, str):
-            return {spec: result}
-        if isinstance(spec, list):
-            n = len(spec)
-            if not isinstance(result, (list, tuple)):
-                raise NodeOutputError(
-                    f"node {self._name!r} returned a {type(result).__name__}, expected a list or "
-                    f"tuple of {n} values for its outputs {spec}. Return one value per output, "
-                    f"or declare a single output name to save the whole value."
-                )
-            if len(result) != n:
-                raise NodeOutputError(
-                    f"node {self._name!r} returned {len(result)} values but declares "
-                    f"{_plural(n, 'output')} {spec}. Make the function return exactly "
-                    f"{n} values, or change the outputs list."
-                )
-            return dict(zip(spec, result))
-        keys = list(spec)
-        if not isinstance(result, Mapping):
-            raise NodeOutputError(
-                f"node {self._name!r} returned a {type(result).__name__}, expected a dict with "
-                f"keys {keys} (its outputs are declared as {spec}). Return a dict, or declare "
-                f"the outputs as a list."
-            )
-        missing = [k for k in keys if k not in result]
-        extra = [k for k in result if k not in spec]
-        if missing or extra:
-            problems = []
-            if missing:
-                problems.append(f"missing keys {missing}")
-            if extra:
-                problems.append(f"unexpected keys {extra}")
-            raise NodeOutputError(
-                f"node {self._name!r} returned a dict with keys {list(result)}, expected "
-                f"exactly {keys} ({'; '.join(problems)}). Make the returned keys match the "
-                f"outputs dict {spec}."
-            )
-        return {name: result[key] for key, name in spec.items()}
+    def _raise_wrong_inputs(self, inputs: Mapping[str, Any]) -> None:
+        declared = list(dict.fromkeys(self._input_names))
+        missing = [n for n in declared if n not in inputs]
+        extra = sorted(str(k) for k in inputs if k not in self._input_set)
+        problems = []
+        if missing:
+            problems.append(f"missing {missing}")
+        if extra:
+            problems.append(f"unexpected {extra}")
+        raise PipelineError(
+            f"node {self._name!r}: run() needs exactly the inputs {declared}, but was given "
+            f"{sorted(map(str, inputs))} ({'; '.join(problems)}). Pass a dict keyed by the "
+            f"node's input dataset names."
+        )
 
 
 def node(
@@ -557,21 +410,24 @@ def node(
     *,
     name: str | None = None,
     tags: str | Iterable[str] | None = None,
+    confirms: str | list[str] | None = None,
     namespace: str | None = None,
 ) -> Node:
     """Make a :class:`Node` that runs ``func`` on ``inputs`` and saves to ``outputs``.
 
     Args:
-        func: the function. Generator and ``async`` functions are rejected here:
-            runadvisor does not support Kedro's chunk-by-chunk generator outputs.
+        func: the function. A generator function makes a generator node: each
+            chunk it yields is saved as it comes. ``async`` functions are rejected.
         inputs: None; a dataset name; a list/tuple of names passed positionally; or
             ``{parameter name: dataset name}`` passed by keyword.
         outputs: None (return value ignored); a name; a list/tuple of names (the
             function returns a list or tuple of that length); or ``{key: dataset
             name}`` (the function returns a dict with exactly those keys).
-        name: the node's name; default ``"func([in1,in2]) -> [out1]"``. Either way it
-            is prefixed with ``namespace.`` when a namespace is given.
+        name: the node's name; default Kedro 1.x's ``"func__<8 hex digits>"``. Either
+            way it is prefixed with ``namespace.`` when a namespace is given.
         tags: a tag or tags (letters, digits, ``_``, ``-``, ``.``).
+        confirms: a dataset name or names whose ``confirm()`` the runner calls after
+            the node has run (they need not be inputs or outputs).
         namespace: the node's namespace.
 
     Raises:
@@ -580,4 +436,4 @@ def node(
         NodeSignatureError: the function cannot take the declared inputs (also a
             ``TypeError``, as in Kedro).
     """
-    return Node(func, inputs, outputs, name=name, tags=tags, namespace=namespace)
+    return Node(func, inputs, outputs, name=name, tags=tags, confirms=confirms, namespace=namespace)

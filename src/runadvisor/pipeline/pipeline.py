@@ -1,45 +1,31 @@
 """``Pipeline``: a validated DAG of nodes, with its topological order and Kedro's filters.
 
-Construction is O(nodes + edges): one pass indexes producers and consumers,
-checks names and outputs, and runs Kahn's algorithm level by level (which is
-also the cycle check). Everything derived from that (the sorted order, the
-dependency dicts) is computed on first use and cached; a pipeline never changes
-after construction, so the caches never go stale.
+The work is done by the modules next to this one: ``graph.py`` indexes and
+validates the nodes, ``filters.py`` selects nodes, ``modular.py`` renames
+datasets for ``pipeline(...)`` and ``grouping.py`` groups nodes by namespace.
+A pipeline never changes after construction, so everything derived from it is
+computed on first use and kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from itertools import pairwise
+import json
+from collections.abc import Iterable
+from importlib import metadata
 from typing import Any
 
-from runadvisor.pipeline.errors import (
-    CircularDependencyError,
-    OutputNotUniqueError,
-    PipelineError,
-    unknown_names_message,
-)
-from runadvisor.pipeline.node import (
-    Node,
-    _check_identifier_arg,
-    _func_name,
-    _normalize_tags,
-    _short_repr,
-)
+from runadvisor.pipeline import filters
+from runadvisor.pipeline.errors import PipelineError, UnknownNamesError
+from runadvisor.pipeline.graph import Graph
+from runadvisor.pipeline.grouping import GroupedNodes, group_nodes_by, warn_interrupted_namespaces
+from runadvisor.pipeline.modular import map_nodes
+from runadvisor.pipeline.node import Node
+from runadvisor.pipeline.validation import normalize_tags, short_repr
 
 __all__ = ["Pipeline", "pipeline"]
 
-
-def _is_parameter(name: str) -> bool:
-    """Parameters (``params:x`` and ``parameters``) are never namespaced."""
-    return name == "parameters" or name.startswith("params:")
-
-
-def _describe_func(node: Node) -> str:
-    func = node.func
-    module = getattr(func, "__module__", None) or "?"
-    qualname = getattr(func, "__qualname__", None) or _func_name(func)
-    return f"{node!r} [function {module}.{qualname}]"
+#: ``pipeline(inputs=..., outputs=..., parameters=...)``: a name, names, or ``{inner: outer}``.
+DatasetMapping = str | Iterable[str] | dict[str, str] | None
 
 
 def _flatten(nodes: Any, where: str) -> list[Node]:
@@ -52,41 +38,27 @@ def _flatten(nodes: Any, where: str) -> list[Node]:
     if isinstance(nodes, Node):
         return [nodes]
     if isinstance(nodes, Pipeline):
-        return list(nodes._nodes)
+        return list(nodes._graph.nodes)
     if isinstance(nodes, (str, bytes, dict)) or not isinstance(nodes, Iterable):
         raise PipelineError(
             f"{where}: 'nodes' must be a list of nodes and/or pipelines, but a "
-            f"{type(nodes).__name__} was given: {_short_repr(nodes)}."
+            f"{type(nodes).__name__} was given: {short_repr(nodes)}."
         )
     flat: list[Node] = []
     for i, item in enumerate(nodes):
         if isinstance(item, Node):
             flat.append(item)
         elif isinstance(item, Pipeline):
-            flat.extend(item._nodes)
+            flat.extend(item._graph.nodes)
         else:
             hint = " Wrap the function with node(func, inputs, outputs)." if callable(item) else ""
             raise PipelineError(
                 f"{where}: item {i} of 'nodes' is a {type(item).__name__} "
-                f"({_short_repr(item, 80)}), expected a Node or a Pipeline.{hint}"
+                f"({short_repr(item, 80)}), expected a Node or a Pipeline.{hint}"
             )
     # Identical nodes (same name, inputs, outputs and function) count once, so that
     # overlapping sub-pipelines can be combined.
     return list(dict.fromkeys(flat))
-
-
-def _as_names(args: Iterable[Any], what: str, where: str, *, varargs: bool = True) -> list[str]:
-    names = list(args)
-    for name in names:
-        if not isinstance(name, str):
-            hint = (
-                f" Pass names as separate arguments, e.g. {where[:-1]}'a', 'b')." if varargs else ""
-            )
-            raise PipelineError(
-                f"{where}: each {what} must be a str, but a {type(name).__name__} was given: "
-                f"{_short_repr(name)}.{hint}"
-            )
-    return names
 
 
 class Pipeline:
@@ -95,7 +67,9 @@ class Pipeline:
     ``Pipeline(nodes)`` takes nodes and/or pipelines (flattened; identical nodes
     count once). The keyword arguments are those of :func:`pipeline` (Kedro 1.x
     accepts them here too). Validation: node names unique, each dataset produced
-    by at most one node, no cycles.
+    by at most one node and confirmed by at most one, transcoded datasets always
+    named with their format, no cycles. A namespace whose nodes are linked through
+    nodes outside it is reported with a ``NamespaceInterruptedWarning``.
 
     ``nodes``, ``node_dependencies`` and the dicts returned by ``node_children()``,
     ``dataset_producers()`` and ``dataset_consumers()`` are computed once and shared
@@ -107,9 +81,9 @@ class Pipeline:
         self,
         nodes: Iterable[Node | Pipeline] | Pipeline | Node,
         *,
-        inputs: str | Iterable[str] | dict[str, str] | None = None,
-        outputs: str | Iterable[str] | dict[str, str] | None = None,
-        parameters: str | Iterable[str] | dict[str, str] | None = None,
+        inputs: DatasetMapping = None,
+        outputs: DatasetMapping = None,
+        parameters: DatasetMapping = None,
         tags: str | Iterable[str] | None = None,
         namespace: str | None = None,
         prefix_datasets_with_namespace: bool = True,
@@ -117,131 +91,23 @@ class Pipeline:
         """Validate ``nodes`` and index them; see :func:`pipeline` for the keywords."""
         flat = _flatten(nodes, "Pipeline()")
         if inputs or outputs or parameters or namespace is not None:
-            flat = _map_nodes(
+            flat = map_nodes(
                 flat, inputs, outputs, parameters, namespace, prefix_datasets_with_namespace
             )
         if tags is not None:
-            extra = _normalize_tags(tags, "Pipeline(tags=...)")
+            extra = normalize_tags(tags, "Pipeline(tags=...)")
             if extra:
-                flat = list(dict.fromkeys(n._copy(tags=n._tags | extra) for n in flat))
-        self._build(flat)
-
-    # -- construction ---------------------------------------------------------------------
-    def _build(self, nodes: list[Node]) -> None:
-        """Index ``nodes`` (distinct), validate them and find the levels, in O(N + E)."""
-        self._nodes = nodes
-        pos: dict[str, int] = {}
-        clashes: list[tuple[Node, Node]] = []
-        for i, n in enumerate(nodes):
-            j = pos.setdefault(n._name, i)
-            if j != i:
-                clashes.append((nodes[j], n))
-        if clashes:
-            raise PipelineError(_duplicate_names_message(clashes))
-
-        producer: dict[str, int] = {}
-        twice: list[tuple[str, Node, Node]] = []
-        for i, n in enumerate(nodes):
-            for ds in n._output_names:
-                j = producer.setdefault(ds, i)
-                if j != i:
-                    twice.append((ds, nodes[j], n))
-        if twice:
-            raise OutputNotUniqueError(_outputs_not_unique_message(twice))
-
-        consumers: dict[str, list[int]] = {}
-        parents: list[list[int]] = []
-        children: list[list[int]] = [[] for _ in nodes]
-        for i, n in enumerate(nodes):
-            mine: dict[int, None] = {}
-            for ds in n._input_set:
-                consumers.setdefault(ds, []).append(i)
-                p = producer.get(ds)
-                if p is not None:
-                    mine[p] = None
-            parents.append(list(mine))
-            for p in mine:
-                children[p].append(i)
-
-        # Kahn's algorithm, one level at a time; the levels are sorted lazily.
-        missing = [len(ps) for ps in parents]
-        level = [i for i, m in enumerate(missing) if m == 0]
-        levels: list[list[int]] = []
-        placed = 0
-        while level:
-            levels.append(level)
-            placed += len(level)
-            following = []
-            for i in level:
-                for c in children[i]:
-                    missing[c] -= 1
-                    if missing[c] == 0:
-                        following.append(c)
-            level = following
-        if placed < len(nodes):
-            raise CircularDependencyError(self._cycle_message(missing, parents))
-
-        self._pos = pos
-        self._producer_idx = producer
-        self._consumer_idx = consumers
-        self._parents_idx = parents
-        self._children_idx = children
-        self._levels_idx = levels
-        self._cache: dict[str, Any] = {}
-
-    def _cycle_message(self, missing: list[int], parents: list[list[int]]) -> str:
-        """Name the nodes of one cycle, in order, and the datasets that link them."""
-        nodes = self._nodes
-        stuck = {i for i, m in enumerate(missing) if m > 0}
-        # Every stuck node has a stuck parent: walk parents until a node repeats.
-        current = min(stuck, key=lambda i: nodes[i]._name)
-        seen: dict[int, int] = {}
-        walk: list[int] = []
-        while current not in seen:
-            seen[current] = len(walk)
-            walk.append(current)
-            current = min((p for p in parents[current] if p in stuck), key=lambda i: nodes[i]._name)
-        cycle = walk[seen[current] :][::-1]  # producer -> consumer order
-        start = min(range(len(cycle)), key=lambda k: nodes[cycle[k]]._name)
-        cycle = cycle[start:] + cycle[:start]
-        ring = [*cycle, cycle[0]]
-        path = " -> ".join(nodes[i]._name for i in ring)
-        links = []
-        for a, b in pairwise(ring):
-            ds = next(d for d in nodes[a]._output_names if d in nodes[b]._input_set)
-            links.append(f"{nodes[a]._name!r} writes {ds!r}, read by {nodes[b]._name!r}")
-        blocked = len(stuck) - len(cycle)
-        also = f" {blocked} more node(s) downstream cannot run because of it." if blocked else ""
-        return (
-            f"Circular dependency among {len(cycle)} nodes: {path} ({'; '.join(links)}).{also} "
-            f"A pipeline must be acyclic: rename one of these datasets or remove one of these "
-            f"nodes."
-        )
+                flat = list(dict.fromkeys(n.tag(extra) for n in flat))
+        self._graph = Graph(flat)
+        warn_interrupted_namespaces(self._graph)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"nodes": self._nodes}
+        return {"nodes": self._graph.nodes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._build(state["nodes"])
+        self._graph = Graph(state["nodes"])  # validated and warned when first built
 
     # -- order and graph ------------------------------------------------------------------
-    def _levels(self) -> list[list[Node]]:
-        grouped = self._cache.get("grouped")
-        if grouped is None:
-            nodes = self._nodes
-            grouped = [
-                sorted((nodes[i] for i in level), key=lambda n: n._name)
-                for level in self._levels_idx
-            ]
-            self._cache["grouped"] = grouped
-        return grouped
-
-    @property
-    def grouped_nodes(self) -> list[list[Node]]:
-        """The nodes by topological level (a node's parents are all in earlier levels),
-        each level sorted by node name. Fresh lists on every call, as in Kedro."""
-        return [list(level) for level in self._levels()]
-
     @property
     def nodes(self) -> list[Node]:
         """All nodes in topological order: level by level, each level sorted by name.
@@ -249,118 +115,83 @@ class Pipeline:
         Computed once and shared between calls (as Kedro's cached property): do not
         mutate it.
         """
-        ordered = self._cache.get("nodes")
-        if ordered is None:
-            ordered = [n for level in self._levels() for n in level]
-            self._cache["nodes"] = ordered
-        return ordered
+        return self._graph.ordered
+
+    @property
+    def grouped_nodes(self) -> list[list[Node]]:
+        """The nodes by topological level (a node's parents are all in earlier levels),
+        each level sorted by node name. Fresh lists on every call, as in Kedro."""
+        return [list(level) for level in self._graph.sorted_levels]
 
     @property
     def node_dependencies(self) -> dict[Node, set[Node]]:
         """Each node's parents (the nodes producing its inputs); empty set for none."""
-        deps = self._cache.get("deps")
-        if deps is None:
-            nodes = self._nodes
-            deps = {
-                n: {nodes[p] for p in self._parents_idx[self._pos[n._name]]} for n in self.nodes
-            }
-            self._cache["deps"] = deps
-        return deps
+        return self._graph.node_dependencies
 
     def node_children(self) -> dict[Node, set[Node]]:
         """Each node's children (the nodes reading its outputs); empty set for none."""
-        kids = self._cache.get("children")
-        if kids is None:
-            nodes = self._nodes
-            kids = {
-                n: {nodes[c] for c in self._children_idx[self._pos[n._name]]} for n in self.nodes
-            }
-            self._cache["children"] = kids
-        return kids
+        return self._graph.node_children
 
     def dataset_producers(self) -> dict[str, Node]:
-        """``{dataset: the node that writes it}`` for every dataset some node writes."""
-        producers = self._cache.get("producers")
-        if producers is None:
-            nodes = self._nodes
-            producers = {ds: nodes[i] for ds, i in self._producer_idx.items()}
-            self._cache["producers"] = producers
-        return producers
+        """``{dataset: the node that writes it}`` for every dataset name used whose dataset
+        some node writes (``ds@spark`` maps to the node writing ``ds@pandas``)."""
+        return self._graph.dataset_producers
 
     def dataset_consumers(self) -> dict[str, list[Node]]:
-        """``{dataset: nodes reading it, in topological order}`` for every dataset
-        (``[]`` for outputs nobody reads)."""
-        consumers = self._cache.get("consumers")
-        if consumers is None:
-            consumers = {ds: [] for ds in self._producer_idx}
-            for n in self.nodes:
-                for ds in dict.fromkeys(n._input_names):
-                    consumers.setdefault(ds, []).append(n)
-            self._cache["consumers"] = consumers
-        return consumers
+        """``{dataset: nodes reading it, in topological order}`` for every dataset name
+        used (``[]`` for outputs nobody reads); transcoded forms count as one dataset."""
+        return self._graph.dataset_consumers
+
+    def group_nodes_by(self, group_by: str | None = "namespace") -> list[GroupedNodes]:
+        """Groups of nodes to run together, as Kedro 1.x makes them: by top-level
+        namespace (``"namespace"``) or one per node (None or ``"none"``).
+
+        Raises:
+            PipelineError: an unknown strategy (also a ``ValueError``).
+        """
+        return group_nodes_by(self.nodes, self.node_dependencies, group_by)
 
     # -- datasets -------------------------------------------------------------------------
-    def _frozen(self, key: str) -> frozenset[str]:
-        value = self._cache.get(key)
-        if value is None:
-            if key == "all_inputs":
-                value = frozenset(self._consumer_idx)
-            elif key == "all_outputs":
-                value = frozenset(self._producer_idx)
-            elif key == "datasets":
-                value = self._frozen("all_inputs") | self._frozen("all_outputs")
-            elif key == "inputs":
-                value = self._frozen("all_inputs") - self._frozen("all_outputs")
-            else:  # "outputs"
-                value = self._frozen("all_outputs") - self._frozen("all_inputs")
-            self._cache[key] = value
-        return value
-
     def inputs(self) -> set[str]:
-        """Free inputs: datasets some node reads and no node writes (they must exist)."""
-        return set(self._frozen("inputs"))
+        """Free inputs: datasets some node reads and no node writes (they must exist).
+        A transcoded name counts as written when any form of its dataset is."""
+        return set(self._graph.free_inputs)
 
     def outputs(self) -> set[str]:
-        """Free outputs: datasets some node writes and no node reads (the results)."""
-        return set(self._frozen("outputs"))
+        """Free outputs: datasets some node writes and no node reads (the results).
+        A transcoded name counts as read when any form of its dataset is."""
+        return set(self._graph.free_outputs)
 
     def all_inputs(self) -> set[str]:
-        """Every dataset some node reads."""
-        return set(self._frozen("all_inputs"))
+        """Every dataset name some node reads."""
+        return set(self._graph.all_inputs)
 
     def all_outputs(self) -> set[str]:
-        """Every dataset some node writes."""
-        return set(self._frozen("all_outputs"))
+        """Every dataset name some node writes."""
+        return set(self._graph.all_outputs)
 
     def datasets(self) -> set[str]:
-        """Every dataset the pipeline reads or writes."""
-        return set(self._frozen("datasets"))
+        """Every dataset name the pipeline reads or writes."""
+        return set(self._graph.datasets)
 
     # -- dunder ---------------------------------------------------------------------------
-    def _node_set(self) -> frozenset[Node]:
-        value = self._cache.get("node_set")
-        if value is None:
-            value = frozenset(self._nodes)
-            self._cache["node_set"] = value
-        return value
-
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._graph.nodes)
 
     def __repr__(self) -> str:
         shown = [repr(n) for n in self.nodes[:10]]
-        if len(self._nodes) > 10:
-            shown.append(f"... ({len(self._nodes) - 10} more)")
+        if len(self) > 10:
+            shown.append(f"... ({len(self) - 10} more)")
         body = "".join(f"\n    {s}," for s in shown)
         return f"Pipeline([{body}\n])" if shown else "Pipeline([])"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Pipeline):
             return NotImplemented
-        return self._node_set() == other._node_set()
+        return self._graph.node_set == other._graph.node_set
 
     def __hash__(self) -> int:
-        return hash(self._node_set())
+        return hash(self._graph.node_set)
 
     def __add__(self, other: object) -> Pipeline:
         """Union: the nodes of both; identical nodes count once."""
@@ -380,23 +211,26 @@ class Pipeline:
         """Difference: the nodes of this pipeline that are not in ``other``."""
         if not isinstance(other, Pipeline):
             return NotImplemented
-        drop = other._node_set()
-        return Pipeline([n for n in self._nodes if n not in drop])
+        drop = other._graph.node_set
+        return Pipeline([n for n in self._graph.nodes if n not in drop])
 
     def __and__(self, other: object) -> Pipeline:
         """Intersection: the nodes in both pipelines."""
         if not isinstance(other, Pipeline):
             return NotImplemented
-        keep = other._node_set()
-        return Pipeline([n for n in self._nodes if n in keep])
+        keep = other._graph.node_set
+        return Pipeline([n for n in self._graph.nodes if n in keep])
 
     def describe(self, names_only: bool = True) -> str:
-        """The free inputs, the nodes in execution order and the free outputs, as text."""
+        """The free inputs, the nodes in execution order and the free outputs, as text.
+
+        Nodes are shown by name, or with ``names_only=False`` as ``str(node)``
+        (``name: func([in]) -> [out]``), as Kedro does."""
 
         def names(values: set[str]) -> str:
             return ", ".join(sorted(values)) or "None"
 
-        lines = (n.name if names_only else repr(n) for n in self.nodes)
+        lines = (n.name if names_only else str(n) for n in self.nodes)
         return (
             "#### Pipeline execution order ####\n"
             f"Inputs: {names(self.inputs())}\n\n"
@@ -405,104 +239,81 @@ class Pipeline:
             "##################################"
         )
 
+    def to_json(self) -> str:
+        """The pipeline as Kedro's JSON: ``{"kedro_version", "pipeline": [{"name",
+        "inputs", "outputs", "tags"}, ...]}``, nodes in topological order, tags sorted.
+        ``kedro_version`` is the installed Kedro's, or null; ``runadvisor_version`` says
+        what wrote it."""
+        return json.dumps(
+            {
+                "kedro_version": _installed_version("kedro"),
+                "runadvisor_version": _installed_version("runadvisor"),
+                "pipeline": [
+                    {
+                        "name": n.name,
+                        "inputs": n.inputs,
+                        "outputs": n.outputs,
+                        "tags": sorted(n.tags),
+                    }
+                    for n in self.nodes
+                ],
+            }
+        )
+
     # -- filters --------------------------------------------------------------------------
     def _subset(self, indices: Iterable[int]) -> Pipeline:
         chosen = set(indices)
-        return Pipeline([n for i, n in enumerate(self._nodes) if i in chosen])
-
-    def _closure(self, start: Iterable[int], edges: list[list[int]]) -> set[int]:
-        seen = set(start)
-        stack = list(seen)
-        while stack:
-            for j in edges[stack.pop()]:
-                if j not in seen:
-                    seen.add(j)
-                    stack.append(j)
-        return seen
-
-    def _node_indices(self, names: tuple[Any, ...], where: str) -> list[int]:
-        wanted = _as_names(names, "node name", where)
-        unknown = [n for n in wanted if n not in self._pos]
-        if unknown:
-            raise PipelineError(unknown_names_message("node", unknown, self._pos, where))
-        return [self._pos[n] for n in wanted]
-
-    def _check_datasets(self, names: tuple[Any, ...], where: str) -> list[str]:
-        wanted = _as_names(names, "dataset name", where)
-        known = self._frozen("datasets")
-        unknown = [n for n in wanted if n not in known]
-        if unknown:
-            raise PipelineError(unknown_names_message("dataset", unknown, known, where))
-        return wanted
+        return Pipeline([n for i, n in enumerate(self._graph.nodes) if i in chosen])
 
     def only_nodes(self, *node_names: str) -> Pipeline:
         """Only the named nodes."""
-        return self._subset(self._node_indices(node_names, "only_nodes()"))
+        return self._subset(filters.node_indices(self._graph, node_names, "only_nodes()"))
 
     def from_nodes(self, *node_names: str) -> Pipeline:
         """The named nodes and every node downstream of them."""
-        start = self._node_indices(node_names, "from_nodes()")
-        return self._subset(self._closure(start, self._children_idx))
+        start = filters.node_indices(self._graph, node_names, "from_nodes()")
+        return self._subset(filters.closure(self._graph, start, downstream=True))
 
     def to_nodes(self, *node_names: str) -> Pipeline:
         """The named nodes and every node upstream of them (all they need)."""
-        start = self._node_indices(node_names, "to_nodes()")
-        return self._subset(self._closure(start, self._parents_idx))
+        start = filters.node_indices(self._graph, node_names, "to_nodes()")
+        return self._subset(filters.closure(self._graph, start, downstream=False))
 
     def only_nodes_with_inputs(self, *inputs: str) -> Pipeline:
-        """The nodes that read any of the datasets directly."""
-        names = self._check_datasets(inputs, "only_nodes_with_inputs()")
-        return self._subset(i for ds in names for i in self._consumer_idx.get(ds, ()))
+        """The nodes that read any of the datasets directly. A plain name ``ds`` matches
+        every ``ds@<format>``; a full name ``ds@pandas`` only itself."""
+        names = filters.dataset_names(self._graph, inputs, "only_nodes_with_inputs()")
+        return self._subset(filters.readers(self._graph, names))
 
     def from_inputs(self, *inputs: str) -> Pipeline:
-        """The nodes that depend on any of the datasets, directly or transitively."""
-        names = self._check_datasets(inputs, "from_inputs()")
-        start = [i for ds in names for i in self._consumer_idx.get(ds, ())]
-        return self._subset(self._closure(start, self._children_idx))
+        """The nodes that depend on any of the datasets, directly or transitively
+        (transcoded names as in ``only_nodes_with_inputs``)."""
+        names = filters.dataset_names(self._graph, inputs, "from_inputs()")
+        start = filters.readers(self._graph, names)
+        return self._subset(filters.closure(self._graph, start, downstream=True))
 
     def only_nodes_with_outputs(self, *outputs: str) -> Pipeline:
-        """The nodes that write any of the datasets."""
-        names = self._check_datasets(outputs, "only_nodes_with_outputs()")
-        return self._subset(self._producer_idx[ds] for ds in names if ds in self._producer_idx)
+        """The nodes that write any of the datasets. A plain name ``ds`` matches every
+        ``ds@<format>``; a full name ``ds@pandas`` only itself."""
+        names = filters.dataset_names(self._graph, outputs, "only_nodes_with_outputs()")
+        return self._subset(filters.writers(self._graph, names))
 
     def to_outputs(self, *outputs: str) -> Pipeline:
-        """The nodes needed to produce the datasets: their producers and all upstream."""
-        names = self._check_datasets(outputs, "to_outputs()")
-        start = [self._producer_idx[ds] for ds in names if ds in self._producer_idx]
-        return self._subset(self._closure(start, self._parents_idx))
+        """The nodes needed to produce the datasets: their producers and all upstream
+        (transcoded names as in ``only_nodes_with_outputs``)."""
+        names = filters.dataset_names(self._graph, outputs, "to_outputs()")
+        start = filters.writers(self._graph, names)
+        return self._subset(filters.closure(self._graph, start, downstream=False))
 
     def only_nodes_with_tags(self, *tags: str) -> Pipeline:
-        """The nodes having *any* of the tags (no tags: an empty pipeline, as in Kedro).
-
-        A tag that no node has is an error (a typo would otherwise select nothing).
-        """
-        wanted = set(_as_names(tags, "tag", "only_nodes_with_tags()"))
-        known: set[str] = set().union(*(n._tags for n in self._nodes))
-        unknown = wanted - known
-        if unknown:
-            raise PipelineError(
-                unknown_names_message("tag", unknown, known, "only_nodes_with_tags()")
-            )
-        return Pipeline([n for n in self._nodes if n._tags & wanted])
+        """The nodes having *any* of the tags (no tags: an empty pipeline). A tag no node
+        has selects nothing, as in Kedro."""
+        return self._subset(filters.tagged(self._graph, tags))
 
     def only_nodes_with_namespaces(self, node_namespaces: Iterable[str]) -> Pipeline:
         """The nodes in any of the namespaces or namespaces nested inside them."""
         where = "only_nodes_with_namespaces()"
-        if isinstance(node_namespaces, str):
-            node_namespaces = [node_namespaces]
-        wanted = _as_names(node_namespaces, "namespace", where, varargs=False)
-        known: set[str] = set()
-        for n in self._nodes:
-            if n._namespace:
-                parts = n._namespace.split(".")
-                known.update(".".join(parts[: k + 1]) for k in range(len(parts)))
-        unknown = [ns for ns in wanted if ns not in known]
-        if unknown:
-            raise PipelineError(unknown_names_message("namespace", unknown, known, where))
-        prefixes = tuple(f"{ns}." for ns in wanted)
-        return Pipeline(
-            [n for n in self._nodes if n._namespace and f"{n._namespace}.".startswith(prefixes)]
-        )
+        return self._subset(filters.in_namespaces(self._graph, node_namespaces, where))
 
     def only_nodes_with_namespace(self, node_namespace: str) -> Pipeline:
         """The nodes in the namespace or namespaces nested inside it (Kedro 0.19 name)."""
@@ -522,9 +333,9 @@ class Pipeline:
         then intersected, as in Kedro). A single str counts as one name.
 
         Raises:
-            PipelineError: unknown names, or no node left.
+            PipelineError: unknown node, dataset or namespace names, or no node left.
         """
-        filters: list[tuple[str, Any, Callable[..., Pipeline]]] = [
+        chosen = [
             ("tags", tags, self.only_nodes_with_tags),
             ("from_nodes", from_nodes, self.from_nodes),
             ("to_nodes", to_nodes, self.to_nodes),
@@ -533,16 +344,20 @@ class Pipeline:
             ("to_outputs", to_outputs, self.to_outputs),
             ("node_namespaces", node_namespaces, lambda *ns: self.only_nodes_with_namespaces(ns)),
         ]
-        applied: list[tuple[str, Pipeline]] = []
-        for label, arg, method in filters:
-            if not arg:
-                continue
-            names = [arg] if isinstance(arg, str) else list(arg)
-            applied.append((f"{label}={names}", method(*names)))
-        sets = [p._node_set() for _, p in applied]
-        result = [n for n in self._nodes if all(n in s for s in sets)]
+        applied: list[tuple[str, list[str], Pipeline]] = []
+        for label, arg, method in chosen:
+            if arg:
+                names = [arg] if isinstance(arg, str) else list(arg)
+                try:
+                    applied.append((label, names, method(*names)))
+                except UnknownNamesError as exc:
+                    exc.argument = label
+                    raise
+        sets = [p._graph.node_set for _, _, p in applied]
+        result = [n for n in self._graph.nodes if all(n in s for s in sets)]
         if not result:
-            raise PipelineError(_empty_filter_message(len(self._nodes), applied))
+            counts = [(label, names, len(p)) for label, names, p in applied]
+            raise filters.empty_selection(self._graph, counts)
         return Pipeline(result)
 
     def tag(self, tags: str | Iterable[str]) -> Pipeline:
@@ -550,207 +365,43 @@ class Pipeline:
         return Pipeline(self, tags=tags)
 
 
-def _duplicate_names_message(clashes: list[tuple[Node, Node]]) -> str:
-    lines = [f"  {a.name!r}: {_describe_func(a)} and {_describe_func(b)}" for a, b in clashes[:5]]
-    if len(clashes) > 5:
-        lines.append(f"  ... and {len(clashes) - 5} more")
-    return (
-        f"Pipeline nodes must have unique names, but {len(clashes)} name(s) belong to "
-        f"different nodes:\n" + "\n".join(lines) + "\nGive each node its own name with "
-        "node(..., name='...'), or remove the duplicate."
-    )
-
-
-def _outputs_not_unique_message(twice: list[tuple[str, Node, Node]]) -> str:
-    lines = [f"  {ds!r} is written by {a.name!r} and by {b.name!r}" for ds, a, b in twice[:5]]
-    if len(twice) > 5:
-        lines.append(f"  ... and {len(twice) - 5} more")
-    return (
-        "Each dataset must be produced by exactly one node, but:\n"
-        + "\n".join(lines)
-        + "\nRename one of the outputs (or map it with pipeline(..., outputs={...}))."
-    )
-
-
-def _empty_filter_message(total: int, applied: list[tuple[str, Pipeline]]) -> str:
-    if not applied:
-        return "Pipeline.filter(): the pipeline has no nodes, so there is nothing to run."
-    empty = [label for label, p in applied if len(p) == 0]
-    if empty:
-        return (
-            f"Pipeline.filter(): no nodes left, because {' and '.join(empty)} selected no "
-            f"nodes of the {total} in the pipeline (no node reads or writes those datasets). "
-            f"Check the names, or drop that filter."
-        )
-    counts = "; ".join(f"{label}: {len(p)} node(s)" for label, p in applied)
-    return (
-        f"Pipeline.filter(): no nodes left. Each filter selects nodes ({counts}), but no node "
-        f"is selected by all of them: the filters are intersected, not chained. Loosen one "
-        f"of them."
-    )
-
-
-# -- modular pipelines --------------------------------------------------------------------
-
-
-def _mapping(value: Any, arg: str) -> dict[str, str]:
-    """``inputs=``/``outputs=``/``parameters=`` as ``{inner name: outer name}``."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        value = {value: value}
-    elif isinstance(value, dict):
-        value = dict(value)
-    elif isinstance(value, Iterable):
-        value = {v: v for v in value}
-    else:
-        raise PipelineError(
-            f"pipeline({arg}=...): expected a str, a set or list of str, or a dict "
-            f"{{inner name: outer name}}, but a {type(value).__name__} was given: "
-            f"{_short_repr(value)}."
-        )
-    for inner, outer in value.items():
-        for item in (inner, outer):
-            if not isinstance(item, str) or not item:
-                raise PipelineError(
-                    f"pipeline({arg}=...): names must be non-empty strings, but "
-                    f"{_short_repr(item)} ({type(item).__name__}) was given in "
-                    f"{_short_repr(value)}."
-                )
-    return value
-
-
-def _param_mapping(value: Any) -> dict[str, str]:
-    """Parameters may be named with or without ``params:``; ``parameters`` maps to itself."""
-
-    def full(name: str) -> str:
-        return name if name.startswith("params:") else f"params:{name}"
-
-    result = {}
-    for inner, outer in _mapping(value, "parameters").items():
-        if inner == "parameters":
-            result[inner] = inner
-        else:
-            result[full(inner)] = full(outer)
-    return result
-
-
-def _map_nodes(
-    nodes: list[Node],
-    inputs: Any,
-    outputs: Any,
-    parameters: Any,
-    namespace: str | None,
-    prefix_datasets: bool,
-) -> list[Node]:
-    """Copies of ``nodes`` with datasets renamed and namespaced, as Kedro's ``pipeline()``."""
-    _check_identifier_arg(namespace, "namespace", "pipeline()")
-    inner = Pipeline(nodes)
-    in_map = _mapping(inputs, "inputs")
-    out_map = _mapping(outputs, "outputs")
-    param_map = _param_mapping(parameters)
-    known = inner.datasets()
-    produced = inner._frozen("all_outputs")
-    producers = inner.dataset_producers()
-
-    params = [k for k in in_map if _is_parameter(k)]
-    if params:
-        raise PipelineError(
-            f"pipeline(inputs=...): {params} are parameters; map parameters with "
-            f"parameters={{...}} instead (names with or without 'params:')."
-        )
-    for arg, mapping in (("inputs", in_map), ("outputs", out_map)):
-        unknown = [k for k in mapping if k not in known]
-        if unknown:
-            raise PipelineError(
-                unknown_names_message("dataset", unknown, known, f"pipeline({arg}=...)")
-            )
-    for name in in_map:
-        if name in produced:
-            raise PipelineError(
-                f"pipeline(inputs=...): {name!r} is written by node {producers[name].name!r} "
-                f"inside the pipeline, so it is not a free input. inputs= may only map free "
-                f"inputs ({sorted(inner.inputs())}); use outputs= to expose {name!r}."
-            )
-    for name in out_map:
-        if name not in produced:
-            raise PipelineError(
-                f"pipeline(outputs=...): {name!r} is not written by any node of the pipeline "
-                f"(it is a free input). outputs= may only map datasets the pipeline writes; "
-                f"use inputs= for {name!r}."
-            )
-    unknown_params = [k for k in param_map if k not in known]
-    if unknown_params:
-        raise PipelineError(
-            unknown_names_message(
-                "parameter",
-                unknown_params,
-                [d for d in known if _is_parameter(d)],
-                "pipeline(parameters=...)",
-            )
-        )
-
-    renames = {**in_map, **out_map, **param_map}
-    prefix = f"{namespace}." if namespace and prefix_datasets else ""
-
-    def rename(name: str) -> str:
-        if name in renames:
-            return renames[name]
-        if _is_parameter(name):
-            return name
-        return prefix + name
-
-    def rename_spec(spec: Any) -> Any:
-        if spec is None:
-            return None
-        if isinstance(spec, str):
-            return rename(spec)
-        if isinstance(spec, list):
-            return [rename(name) for name in spec]
-        return {key: rename(name) for key, name in spec.items()}
-
-    result = []
-    for n in inner._nodes:
-        if namespace:
-            new_ns = f"{namespace}.{n._namespace}" if n._namespace else namespace
-        else:
-            new_ns = n._namespace
-        result.append(
-            n._copy(
-                inputs=rename_spec(n._inputs_spec),
-                outputs=rename_spec(n._outputs_spec),
-                namespace=new_ns,
-            )
-        )
-    return result
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def pipeline(
     pipe: Iterable[Node | Pipeline] | Pipeline | Node,
     *,
-    inputs: str | Iterable[str] | dict[str, str] | None = None,
-    outputs: str | Iterable[str] | dict[str, str] | None = None,
-    parameters: str | Iterable[str] | dict[str, str] | None = None,
+    inputs: DatasetMapping = None,
+    outputs: DatasetMapping = None,
+    parameters: DatasetMapping = None,
     tags: str | Iterable[str] | None = None,
     namespace: str | None = None,
     prefix_datasets_with_namespace: bool = True,
 ) -> Pipeline:
     """Make a pipeline from ``pipe``, renaming its datasets to fit into a larger one.
 
-    Kedro's modular-pipeline wrapper. With ``namespace``, every dataset name gets the
-    prefix ``namespace.`` and so do node names (through the node's namespace), except:
-    names mapped with ``inputs``/``outputs``, and parameters (``params:...`` and
-    ``parameters``), which are never prefixed.
+    Kedro's modular-pipeline wrapper. With ``namespace``, node names get the prefix
+    ``namespace.`` (through the node's namespace), and so do dataset names:
+    ``raw`` -> ``ns.raw``, ``params:x`` -> ``params:ns.x``; names mapped with
+    ``inputs``/``outputs``/``parameters`` and ``parameters`` (all parameters) are
+    not prefixed. ``ds@pandas`` keeps its format through renames. See
+    ``modular.py`` for the rules in order.
 
     Args:
         pipe: a Pipeline, a Node, or a list of them.
         inputs: free inputs of ``pipe`` to connect: a name or names (kept as they are)
             or ``{inner: outer}``.
         outputs: datasets ``pipe`` writes (free or intermediate) to expose, likewise.
-        parameters: parameters to rename, ``{inner: outer}``, with or without ``params:``.
+        parameters: parameters to keep (a name or names) or rename (``{inner:
+            outer}``), with or without ``params:``.
         tags: tags added to every node.
         namespace: the prefix.
-        prefix_datasets_with_namespace: False namespaces only the nodes, not datasets.
+        prefix_datasets_with_namespace: False namespaces only the nodes, not datasets
+            or parameters.
 
     Raises:
         PipelineError: a mapped name that the pipeline does not have, an input that

@@ -117,7 +117,7 @@ class AbstractRunner:
                 raise RunnerError(f"{name}={value!r}: give a positive number of seconds, or None.")
         free_inputs = pipeline.inputs()
         free_outputs = pipeline.outputs()
-        _check_inputs(catalog, free_inputs)
+        _check_inputs(catalog, free_inputs, pipeline)
         for name in sorted(pipeline.datasets()):
             if name not in catalog:
                 catalog[name] = MemoryDataset()
@@ -206,8 +206,18 @@ class AbstractRunner:
         return error
 
 
-def _check_inputs(catalog: Any, free_inputs: set[str]) -> None:
+def _check_inputs(catalog: Any, free_inputs: set[str], pipeline: Any) -> None:
+    from runadvisor.io import DatasetNotFoundError
     from runadvisor.io.catalog import dataset_exists, is_ephemeral
+
+    used = pipeline.datasets()
+    for node in pipeline.nodes:
+        unknown = [n for n in getattr(node, "confirms", ()) if n not in catalog and n not in used]
+        if unknown:
+            raise DatasetNotFoundError(
+                f"Node '{node.name}' confirms {unknown}, which the catalog does not have: add "
+                "them to the DataCatalog, or drop them from the node's confirms=."
+            )
 
     missing = sorted(name for name in free_inputs if name not in catalog)
     if missing:
@@ -236,7 +246,7 @@ def _missing_outputs_pipeline(pipeline: Any, catalog: Any) -> Any:
     that must run to produce their inputs that are not there."""
     from runadvisor.io.catalog import dataset_exists, is_ephemeral
 
-    producers = {out: node for node in pipeline.nodes for out in node.outputs}
+    producers = _producers(pipeline)
     free_outputs = pipeline.outputs()
     needed: set[Any] = set()
     for node in pipeline.nodes:
@@ -250,7 +260,7 @@ def _missing_outputs_pipeline(pipeline: Any, catalog: Any) -> Any:
     while stack:
         node = stack.pop()
         for name in node.inputs:
-            producer = producers.get(name)
+            producer = producers.get(_base(name))
             missing = producer is not None and not dataset_exists(catalog[name])
             if missing and producer not in needed:
                 needed.add(producer)
@@ -276,12 +286,12 @@ def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
 
     remaining = [node for node in pipeline.nodes if node not in done]
     to_run = set(remaining)
-    producers = {out: node for node in pipeline.nodes for out in node.outputs}
+    producers = _producers(pipeline)
     stack = list(remaining)
     while stack:
         node = stack.pop()
         for name in node.inputs:
-            producer = producers.get(name)
+            producer = producers.get(_base(name))
             if producer is None or producer in to_run or name.startswith("params:"):
                 continue
             dataset = catalog.get(name)
@@ -294,3 +304,13 @@ def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
         for node in pipeline.nodes
         if node in to_run and not any(p in to_run for p in parents.get(node, ()))
     ]
+
+
+def _base(name: str) -> str:
+    """A dataset's name without its transcoding (``ds@pandas`` -> ``ds``): one dataset."""
+    return name.split("@", 1)[0]
+
+
+def _producers(pipeline: Any) -> dict[str, Any]:
+    """The node producing each dataset, transcoded forms taken as one."""
+    return {_base(out): node for node in pipeline.nodes for out in node.outputs}

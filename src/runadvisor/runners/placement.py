@@ -59,11 +59,6 @@ def write_here(dataset: Any, value: Any) -> bool:
     return False
 
 
-def is_single_process(dataset: Any) -> bool:
-    """Whether the dataset's class forbids use from other processes (``_SINGLE_PROCESS``)."""
-    return bool(getattr(type(dataset), "_SINGLE_PROCESS", False))
-
-
 def pickles(value: Any) -> bool:
     """Whether ``value`` pickles, without copying its large buffers."""
     try:
@@ -90,7 +85,7 @@ class Placement:
 
 def place(nodes: Sequence[Any], catalog: Any, start_method: str) -> Placement:
     """Decide, for every dataset the nodes read or write, where it lives (see the module doc)."""
-    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+    from runadvisor.io import dataset_exists, is_ephemeral, is_single_process
 
     names = sorted({name for node in nodes for name in (*node.inputs, *node.outputs)})
     produced = {name for node in nodes for name in node.outputs}

@@ -32,7 +32,7 @@ from runadvisor.runners import transfer
 from runadvisor.runners.errors import ForkWithThreadsWarning, UnpicklableDataError, WorkerDiedError
 from runadvisor.runners.placement import Placement, holds_data, read_here, write_here
 from runadvisor.runners.scheduler import Completion, RunPlan
-from runadvisor.runners.task import execute_node
+from runadvisor.runners.task import Chunks, confirm_datasets, execute_node, save_chunks
 
 _STOP = b""
 _worker_table: Any = None  # set in the parent before fork, or sent under spawn
@@ -123,7 +123,7 @@ class ProcessExecutor:
         self._prefix = transfer.run_prefix(id(self)) if shm_available() else None
         inside = placement.in_workers
         datasets = [
-            {name: catalog[name] for name in (*n.inputs, *n.outputs) if name in inside}
+            {name: catalog[name] for name in (*n.inputs, *n.outputs, *n.confirms) if name in inside}
             for n in nodes
         ]
         table = (list(nodes), datasets, tuple(plan.probes))
@@ -207,12 +207,21 @@ class ProcessExecutor:
         try:
             for name, payload in out.items():
                 dataset = self._catalog[name]
-                if holds_data(dataset):
-                    # A fresh object from the worker: stored without copying, and its
-                    # payload (segment included) kept to send on to the nodes that read it.
-                    payload.receiver_unlinks = False
+                keep = holds_data(dataset)
+                # A fresh object from the worker: where the dataset holds data it is stored
+                # without copying, and its payload (segment included) kept to send on to
+                # the nodes that read it.
+                payload.receiver_unlinks = not keep
+                value = transfer.loads(payload)
+                if isinstance(value, Chunks):  # a generator node's chunks, saved in order
+                    transfer.discard(payload)
+                    save_chunks(dataset, value)
+                    continue
+                if keep:
                     self._shipped[name] = payload
-                write_here(dataset, transfer.loads(payload))
+                write_here(dataset, value)
+            here = [name for name in node.confirms if self._placement.travels(name)]
+            confirm_datasets(here, self._catalog)  # the worker confirmed the others
         except Exception as exc:
             for payload in out.values():
                 transfer.discard(payload)

@@ -98,7 +98,9 @@ def run_loop(
 ) -> RunState:
     """Run ``plan.nodes`` on ``executor``.
 
-    A node is submitted once all its parents are done, in topological order
+    Observers are called with each node's ``NodeEvent`` when it completes; an
+    observer with a ``node_started(name)`` method is also told when a node is
+    handed to the executor. A node is submitted once all its parents are done, in topological order
     while capacity allows; a dataset is released once its last reader is done
     (unless kept). After the first failure no new node starts, the running ones
     finish, and the loop returns; the caller raises. A deadline that passes
@@ -122,6 +124,7 @@ def run_loop(
     started: dict[Any, float] = {}
     run_deadline = None if timeout is None else monotonic() + timeout
     capacity = executor.capacity
+    starters = [s for s in (getattr(o, "node_started", None) for o in observers) if s]
 
     while ready or running:
         while ready and len(running) < capacity and not state.failed:
@@ -129,6 +132,8 @@ def run_loop(
             running.add(node)
             if node_timeout is not None:
                 started[node] = monotonic()
+            for starter in starters:
+                starter(node.name)
             executor.submit(node)
         if not running:
             break
