@@ -33,10 +33,11 @@ from typing import Any
 
 from runadvisor.io import DataCatalog
 from runadvisor.io import MemoryDataset as EngineMemoryDataset
-from runadvisor.io.core import dataset_exists, release_dataset
+from runadvisor.io.core import dataset_exists, is_ephemeral, is_single_process, release_dataset
 from runadvisor.kedro.relay import HookRelay
 from runadvisor.kedro.view import DEFERRED, SAVED, HookedNode, RunPipeline
 from runadvisor.runners.placement import pickles
+from runadvisor.runners.task import Chunks, save_chunks
 
 
 class KedroDataset:
@@ -52,7 +53,8 @@ class KedroDataset:
         self.name = name
         self.dataset = dataset
         self.here = here
-        self._EPHEMERAL = bool(getattr(dataset, "_EPHEMERAL", False))
+        self._EPHEMERAL = is_ephemeral(dataset)
+        self._SINGLE_PROCESS = is_single_process(dataset)
 
     def __repr__(self) -> str:
         return f"KedroDataset({self.name!r}, {type(self.dataset).__name__})"
@@ -62,8 +64,12 @@ class KedroDataset:
         return DEFERRED if self.here else self.dataset.load()
 
     def save(self, data: Any) -> None:
-        """Save ``data`` (nothing to do for :data:`SAVED`: the node saved it)."""
+        """Save ``data`` (nothing to do for :data:`SAVED`: the node saved it); a generator
+        node's chunks are saved one by one."""
         if data is SAVED:
+            return
+        if isinstance(data, Chunks):
+            save_chunks(self.dataset, data)
             return
         self.dataset.save(data)
 
@@ -74,12 +80,6 @@ class KedroDataset:
     def release(self) -> None:
         """Kedro's ``release()``."""
         release_dataset(self.dataset)
-
-
-class SingleProcessKedroDataset(KedroDataset):
-    """A Kedro dataset whose class forbids use from other processes (``_SINGLE_PROCESS``)."""
-
-    _SINGLE_PROCESS = True
 
 
 class RunCatalog(DataCatalog):
@@ -103,7 +103,8 @@ class RunCatalog(DataCatalog):
         self.project = project
         self._home = os.getpid()
 
-    def _fresh(self) -> None:
+    def ensure_fresh(self) -> None:
+        """In a process other than the one that built it: a new save version (once)."""
         if os.getpid() != self._home:
             self._home = os.getpid()
             self.new_save_version()
@@ -116,15 +117,15 @@ class RunCatalog(DataCatalog):
         )
 
     def __getitem__(self, name: str) -> Any:
-        self._fresh()
+        self.ensure_fresh()
         return super().__getitem__(name)
 
     def __contains__(self, name: object) -> bool:
-        self._fresh()
+        self.ensure_fresh()
         return super().__contains__(name)
 
     def get(self, name: str, default: Any = None) -> Any:
-        self._fresh()
+        self.ensure_fresh()
         return super().get(name, default)
 
 
@@ -152,11 +153,8 @@ def _engine_memory(dataset: Any) -> EngineMemoryDataset:
 
 
 def _wrap(name: str, dataset: Any) -> KedroDataset:
-    single = bool(getattr(type(dataset), "_SINGLE_PROCESS", False))
-    ephemeral = bool(getattr(dataset, "_EPHEMERAL", False))
-    here = not single and not ephemeral and pickles(dataset)
-    kind = SingleProcessKedroDataset if single else KedroDataset
-    return kind(name, dataset, here)
+    here = not is_single_process(dataset) and not is_ephemeral(dataset) and pickles(dataset)
+    return KedroDataset(name, dataset, here)
 
 
 def bridge(
@@ -191,12 +189,14 @@ def bridge(
             datasets[name] = _wrap(name, dataset)
     hooked = {}
     for node in pipeline.nodes:
-        own = {
-            name: datasets[name].dataset
+        wrapped = {
+            name: datasets[name]
             for name in (*node.inputs, *node.outputs)
-            if isinstance(datasets[name], KedroDataset) and datasets[name].here
+            if isinstance(datasets[name], KedroDataset)
         }
-        hooked[node] = HookedNode(node, relay, own)
+        own = {name: d.dataset for name, d in wrapped.items() if d.here}
+        elsewhere = [name for name in node.outputs if name in wrapped and not wrapped[name].here]
+        hooked[node] = HookedNode(node, relay, own, elsewhere)
     return RunPipeline(pipeline, hooked), RunCatalog(datasets, catalog, relay, project)
 
 

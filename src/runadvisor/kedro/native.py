@@ -77,11 +77,9 @@ class KedroNativeRunner:
             dataset = kedro_dataset(source, name)
             if dataset is not None and not _is_shared_memory_default(dataset, cls):
                 datasets[name] = dataset
-        resolver = getattr(source, "config_resolver", None)
-        try:
-            return cls(datasets=datasets, config_resolver=resolver)
-        except TypeError:  # a catalog class without these arguments
-            return cls(datasets=datasets)
+        # Every dataset of the pipeline that the project configures is here already; the
+        # others (intermediates) get the catalog class's own default, as in kedro run.
+        return cls(datasets=datasets)
 
     def run(
         self,
@@ -111,6 +109,7 @@ class KedroNativeRunner:
                 "runadvisor's runners (they stop a run that takes too long)."
             )
         kedro_pipeline = pipeline.source
+        catalog.ensure_fresh()  # a new save version when this process did not build it
         kedro_catalog = self._kedro_catalog(kedro_pipeline, catalog)
         manager = hook_manager or catalog.relay.manager_for_run()
         if manager is not None and not manager.is_registered(recorder):

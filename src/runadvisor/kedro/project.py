@@ -16,6 +16,7 @@ credentials, a dataset type whose package is not installed, bad ``--params``.
 from __future__ import annotations
 
 import importlib
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,14 +127,29 @@ def parse_params(text: str | None) -> dict[str, Any]:
         raise BadParamsError(text, ",".join(items), _first_line(exc)) from None
 
 
-def load_project(path: str | Path, options: KedroOptions | None = None) -> KedroProject:
-    """Load the project at ``path`` with Kedro's API; raise a KedroError for every mistake."""
+def load_project(
+    path: str | Path, options: KedroOptions | None = None, *, quiet: bool = False
+) -> KedroProject:
+    """Load the project at ``path`` with Kedro's API; raise a KedroError for every mistake.
+
+    ``quiet``: Kedro's loggers show warnings and errors only from the moment
+    the project's logging is configured (a command line with its own progress).
+    """
     options = options or KedroOptions()
     root = Path(path).expanduser().resolve()
     if not root.exists():
         raise NotAKedroProjectError(str(path), "no such folder")
     if not is_project(root):
         raise NotAKedroProjectError(str(path))
+    with warnings.catch_warnings():
+        # Kedro's and its dependencies' deprecation notes are not the user's to act on here.
+        warnings.simplefilter("ignore")
+        return _bootstrap_and_load(path, root, options, quiet)
+
+
+def _bootstrap_and_load(
+    path: str | Path, root: Path, options: KedroOptions, quiet: bool
+) -> KedroProject:
     startup = require("kedro.framework.startup")
     session_module = require("kedro.framework.session")
     try:
@@ -142,6 +158,8 @@ def load_project(path: str | Path, options: KedroOptions | None = None) -> Kedro
         raise KedroProjectError(
             str(path), "metadata and settings", _first_line(exc), _DEBUG
         ) from exc
+    if quiet:
+        logging.getLogger("kedro").setLevel(logging.WARNING)
     try:
         session = session_module.KedroSession.create(
             project_path=root,

@@ -52,20 +52,34 @@ class HookedNode:
     """One Kedro node, run with the project's hooks (see the module doc).
 
     ``own`` maps the names of the datasets this node loads and saves itself to
-    those datasets (the run's Kedro dataset objects).
+    those datasets (the run's Kedro dataset objects); ``elsewhere`` names the
+    outputs saved to datasets the engine keeps in another process (a generator
+    node returns all their chunks, as the engine's ``Chunks``). The node
+    streams chunks and confirms datasets itself, so the engine sees
+    ``yields_chunks = False`` and no ``confirms``.
     """
 
-    def __init__(self, node: Any, relay: HookRelay, own: Mapping[str, Any]) -> None:
+    yields_chunks = False
+    confirms: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        node: Any,
+        relay: HookRelay,
+        own: Mapping[str, Any],
+        elsewhere: Iterable[str] = (),
+    ) -> None:
         self.node = node
         self.relay = relay
         self.own = dict(own)
+        self.elsewhere = frozenset(elsewhere)
         self.name: str = node.name
         self.inputs: list[str] = list(node.inputs)
         self.outputs: list[str] = list(node.outputs)
         self.tags = set(node.tags)
         self.namespace = node.namespace
         self.func = node.func
-        self.confirms = list(getattr(node, "confirms", ()) or ())
+        self._confirms = list(getattr(node, "confirms", ()) or ())
 
     def __repr__(self) -> str:
         return f"HookedNode({self.name!r})"
@@ -111,7 +125,7 @@ class HookedNode:
             run_id=relay.run_id,
         )
         returned = self._save(outputs, hook)
-        for name in self.confirms:
+        for name in self._confirms:
             self._confirm(name)
         return returned
 
@@ -154,12 +168,22 @@ class HookedNode:
         return {name: self._save_one(name, data, hook) for name, data in outputs.items()}
 
     def _save_chunks(self, outputs: dict[str, Any], hook: Any) -> dict[str, Any]:
-        """A generator node's outputs, chunk by chunk, as Kedro streams them."""
+        """A generator node's outputs, chunk by chunk, as Kedro streams them.
+
+        Chunks of outputs saved elsewhere come back together (the engine saves
+        them in order where the dataset lives); in-memory outputs keep the last.
+        """
+        from runadvisor.runners.task import Chunks
+
         returned: dict[str, Any] = {}
         streams = [iter(stream) for stream in outputs.values()]
         keys = list(outputs)
         for name, chunk in zip(itertools.cycle(keys), _interleave(streams)):
-            returned[name] = self._save_one(name, chunk, hook)
+            value = self._save_one(name, chunk, hook)
+            if name in self.elsewhere:
+                returned.setdefault(name, Chunks()).append(value)
+            else:
+                returned[name] = value
         return returned
 
     def _confirm(self, name: str) -> None:
