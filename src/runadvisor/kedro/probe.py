@@ -30,6 +30,15 @@ def _kedro_pipeline(n: int) -> Any:
     return Pipeline([node(_tiny, None, f"tiny_{i}", name=f"tiny_{i:03d}") for i in range(n)])
 
 
+def _kedro_chain(n: int) -> Any:
+    """``n`` tiny nodes in a line, each passing an int to the next through memory."""
+    from kedro.pipeline import Pipeline, node
+
+    nodes = [node(_tiny, None, "link_0", name="link_000")]
+    nodes += [node(_tiny, f"link_{i - 1}", f"link_{i}", name=f"link_{i:03d}") for i in range(1, n)]
+    return Pipeline(nodes)
+
+
 def _payload_pipeline(make: Any) -> Any:
     from kedro.pipeline import Pipeline, node
 
@@ -102,9 +111,11 @@ def probe_parallel() -> dict[str, float]:
     """Kedro's ParallelRunner: start-up, a task's round trip, and how fast data moves."""
     began = time.perf_counter()
     figures = _inline("kedro-sequential", 10, 2)
-    n = 6
-    one = _overhead("kedro-parallel", 1, _kedro_pipeline(1), None, 2)
-    many = _overhead("kedro-parallel", 1, _kedro_pipeline(n), None, 2)
+    # A chain: each task carries the catalog and moves its input and output through
+    # the manager, as a task of a real pipeline does.
+    n = 8
+    one = _overhead("kedro-parallel", 1, _kedro_chain(1), None, 2)
+    many = _overhead("kedro-parallel", 1, _kedro_chain(n), None, 2)
     round_trip = max(20e-6, (many - one) / (n - 1) - figures["seq_per_node"])
     two = _overhead("kedro-parallel", 2, _kedro_pipeline(2), None, 2)
     figures["process_round_trip"] = round_trip

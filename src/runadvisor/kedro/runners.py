@@ -28,10 +28,12 @@ import logging
 import os
 import re
 import time
+import warnings
 from typing import Any
 
 from runadvisor.kedro._kedro import require
 from runadvisor.kedro.errors import KedroRunnerError
+from runadvisor.runners.errors import ResumeHintWarning
 
 WORKERS_ENV = "RUNADVISOR_WORKERS"
 _SIZED = re.compile(r"^(ThreadRunner|ParallelRunner)([1-9][0-9]*)$")
@@ -117,12 +119,15 @@ class _EngineRunner(_kedro_runner.AbstractRunner):
         progress = _CompletedNodes(self._logger, len(pipeline.nodes))
         started = time.perf_counter()
         try:
-            engine.run(
-                view,
-                run_catalog,
-                only_missing_outputs=only_missing_outputs,
-                observers=[progress],
-            )
+            with warnings.catch_warnings():
+                # The engine's resume hint speaks Python; the log below speaks kedro run.
+                warnings.simplefilter("ignore", ResumeHintWarning)
+                engine.run(
+                    view,
+                    run_catalog,
+                    only_missing_outputs=only_missing_outputs,
+                    observers=[progress],
+                )
         except Exception as exc:
             self._suggest_resume(exc)
             raise
