@@ -16,7 +16,7 @@ pytest.importorskip(
     "kedro_datasets.pandas", reason="kedro-datasets is not installed: pip install '.[kedro]'"
 )
 
-from kedro_helpers import copy_example  # noqa: E402
+from kedro_helpers import copy_example
 
 
 @pytest.fixture(autouse=True)

@@ -129,7 +129,9 @@ def test_kedro_run_command_line_with_our_parallel_runner(project: Path, audit_lo
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
     command = [sys.executable, "-m", "kedro", "run", "--params", "features.rounds=1"]
     command += ["--runner", "runadvisor.kedro.ParallelRunner2"]
-    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     ran = {name for event, name, _ in audit(audit_log) if event == "after_node_run"}
     assert ran == node_names(project)
