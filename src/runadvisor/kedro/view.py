@@ -194,6 +194,14 @@ class HookedNode:
             self.relay.catalog.confirm(name)
 
 
+def _count(pipeline: Any, filters: dict[str, Any]) -> int:
+    """How many nodes Kedro's ``filter`` keeps (0 where Kedro refuses an empty result)."""
+    try:
+        return len(pipeline.filter(**filters).nodes)
+    except ValueError:
+        return 0
+
+
 def _interleave(streams: list[Any]) -> Iterable[Any]:
     """One item of each stream in turn, until every stream is exhausted."""
     active = list(streams)
@@ -290,8 +298,33 @@ class RunPipeline:
         return self._view(self.source.to_nodes(*names))
 
     def filter(self, **options: Any) -> RunPipeline:
-        """Kedro's ``Pipeline.filter`` (tags, node_names, from_nodes, ...)."""
-        return self._view(self.source.filter(**options))
+        """Kedro's ``Pipeline.filter`` (tags, node_names, from_nodes, ...), with runadvisor's
+        typed errors: UnknownNamesError (with the argument) and EmptySelectionError."""
+        from runadvisor.pipeline.errors import EmptySelectionError, UnknownNamesError
+
+        given = {k: ([v] if isinstance(v, str) else list(v)) for k, v in options.items() if v}
+        nodes = {n.name for n in self.source.nodes}
+        known = {
+            "node_names": ("node", nodes),
+            "from_nodes": ("node", nodes),
+            "to_nodes": ("node", nodes),
+            "from_inputs": ("dataset", set(self.source.datasets())),
+            "to_outputs": ("dataset", set(self.source.datasets())),
+            "node_namespaces": ("namespace", {n.namespace for n in self.source.nodes}),
+        }
+        applied = []
+        for argument, names in given.items():
+            what, names_known = known.get(argument, ("", None))
+            unknown = [] if names_known is None else [n for n in names if n not in names_known]
+            if unknown:
+                error = UnknownNamesError(what, unknown, names_known, "filter()")
+                error.argument = argument
+                raise error
+            count = _count(self.source, {argument: names})
+            applied.append((argument, names, count, None if count else "it selects no node"))
+        if given and _count(self.source, given) == 0:
+            raise EmptySelectionError(applied)
+        return self._view(self.source.filter(**given) if given else self.source)
 
     def dataset_producers(self) -> dict[str, HookedNode]:
         """Each output's producing node."""
