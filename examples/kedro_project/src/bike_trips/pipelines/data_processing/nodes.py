@@ -2,10 +2,14 @@
 
 The four ``*_feature`` nodes are independent and do pure-Python work (they
 hold the GIL): the part of the pipeline a runner can run in parallel.
-``params:features.rounds`` sets how much work each does.
+``params:features.rounds`` sets how much work each does, and
+``params:features.io_wait`` how many seconds each first waits for a (simulated)
+remote lookup, which turns them from CPU-bound into I/O-bound nodes.
 """
 
 from __future__ import annotations
+
+import time
 
 import pandas as pd
 
@@ -33,7 +37,9 @@ def join_trips(trips: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     return joined.sort_values("started_at").reset_index(drop=True)
 
 
-def _per_station(trips: pd.DataFrame, value: str, rounds: int, score) -> pd.DataFrame:
+def _per_station(trips: pd.DataFrame, value: str, features: dict, score) -> pd.DataFrame:
+    time.sleep(float(features.get("io_wait", 0.0)))  # a lookup elsewhere: no CPU, no GIL
+    rounds = int(features["rounds"])
     groups = trips.groupby("start_station")[value].apply(list)
     rows = []
     for station, values in groups.items():
@@ -55,24 +61,24 @@ def _damped(v: float) -> float:
 
 def duration_feature(trips: pd.DataFrame, features: dict) -> pd.DataFrame:
     """Mean squared trip duration per start station."""
-    return _per_station(trips, "duration_s", features["rounds"], _square)
+    return _per_station(trips, "duration_s", features, _square)
 
 
 def distance_feature(trips: pd.DataFrame, features: dict) -> pd.DataFrame:
     """Mean damped distance per start station."""
-    return _per_station(trips, "distance_km", features["rounds"], _damped)
+    return _per_station(trips, "distance_km", features, _damped)
 
 
 def member_feature(trips: pd.DataFrame, features: dict) -> pd.DataFrame:
     """Share of member trips per start station."""
     trips = trips.assign(member=(trips["rider"] == "member").astype(float))
-    return _per_station(trips, "member", features["rounds"], _damped)
+    return _per_station(trips, "member", features, _damped)
 
 
 def hour_feature(trips: pd.DataFrame, features: dict) -> pd.DataFrame:
     """Mean squared start hour per start station."""
     trips = trips.assign(hour=trips["started_at"].dt.hour.astype(float))
-    return _per_station(trips, "hour", features["rounds"], _square)
+    return _per_station(trips, "hour", features, _square)
 
 
 def assemble_features(stations: pd.DataFrame, *features: pd.DataFrame) -> pd.DataFrame:
