@@ -22,8 +22,8 @@ def test_the_project_loads_as_kedro_run_sees_it(project: Path) -> None:
     loaded = load_project(project, KedroOptions(params=FAST))
     assert loaded.package == "bike_trips" and loaded.name == "bike_trips"
     assert {n.name for n in loaded.pipeline.nodes} == node_names(project)
-    # parameters and runtime parameters, as Kedro merges them
-    assert loaded.kedro_catalog.load("params:features") == {"rounds": 1}
+    # parameters and runtime parameters, merged as Kedro merges them
+    assert loaded.kedro_catalog.load("params:features") == {"rounds": 1, "io_wait": 0.0}
     assert loaded.kedro_catalog.load("params:report") == {"top": 5}
     # the project's hook is registered
     names = {type(p).__name__ for p in loaded.hook_manager.get_plugins()}
