@@ -76,9 +76,7 @@ def test_the_command_line_for_each_kind(monkeypatch: pytest.MonkeyPatch) -> None
     assert kedro_command(_advice("parallel", 4), options) == (
         "kedro run --runner runadvisor.kedro.ParallelRunner4" + tail
     )
-    assert kedro_command(_advice("sequential", 1), None) == (
-        "kedro run --runner runadvisor.kedro.SequentialRunner"
-    )
+    assert kedro_command(_advice("sequential", 1), None) == "kedro run"  # nothing to change
     assert kedro_command(_advice("kedro-sequential", 1), None) == "kedro run"
     assert kedro_command(_advice("kedro-thread", 3), None) == (
         "kedro run --runner ThreadRunner --runner-params max_workers=3"

@@ -190,7 +190,11 @@ def profile_is_kedro(path: Path) -> bool:
 
 
 def kedro_command(recommendation: Any, options: Any) -> str:
-    """The ``kedro run`` command line that runs the recommendation (with the options given)."""
+    """The ``kedro run`` command line that runs the recommendation (with the options given).
+
+    A sequential recommendation, Kedro's or runadvisor's, is plain ``kedro run``:
+    both run one node at a time in Kedro's order, so there is nothing to change.
+    """
     from runadvisor.kedro._kedro import pipelines_option_supported, runner_params_supported
     from runadvisor.kedro.kinds import KEDRO_KINDS
     from runadvisor.runners import registry
@@ -198,7 +202,9 @@ def kedro_command(recommendation: Any, options: Any) -> str:
     kind = registry.get(recommendation.kind)
     workers = recommendation.max_workers if kind.takes_workers else None
     words = ["kedro", "run"]
-    if kind.name in KEDRO_KINDS:
+    if kind.model == "inline":
+        pass  # one node at a time: Kedro's default runner does that, nothing to change
+    elif kind.name in KEDRO_KINDS:
         runner = kind.class_name.rsplit(".", 1)[-1]
         if runner != "SequentialRunner":
             words += ["--runner", runner]
