@@ -133,3 +133,21 @@ def test_advice_from_a_recorded_profile_runs_nothing_and_says_what_it_lacks(
 )
 def test_the_runner_is_read_from_kedros_run_params(text: str, expected: tuple) -> None:
     assert runner_from_run_params(text) == expected
+
+
+@pytest.mark.slow
+def test_spawned_workers_fire_the_hooks_and_send_their_measurements(
+    project: Path, monkeypatch: pytest.MonkeyPatch, audit_log: Path
+) -> None:
+    """Under spawn a worker rebuilds the project's hooks (as Kedro's workers do) and finds
+    the recorder's spool through the environment."""
+    from kedro_helpers import audit
+
+    monkeypatch.setenv("RUNADVISOR_PROFILE", "1")
+    monkeypatch.setenv("RUNADVISOR_MP_CONTEXT", "spawn")
+    kedro_session_run(project, ra_kedro.ParallelRunner(max_workers=2))
+    ran = {name for event, name, pid in audit(audit_log) if event == "after_node_run"}
+    assert ran == node_names(project)
+    (profile,) = _profiles(project)
+    assert {r.name for r in profile.nodes} == node_names(project)
+    assert os.getpid() not in {r.pid for r in profile.nodes}

@@ -11,11 +11,13 @@ from runadvisor.kedro.errors import KedroNotInstalledError
 
 
 def require(module: str = "kedro") -> Any:
-    """Import ``module`` (a Kedro module); KedroNotInstalledError when it cannot be imported."""
+    """Import ``module`` (a Kedro module, or one Kedro brings); KedroNotInstalledError when
+    it (or Kedro) is not installed. Other import errors inside it propagate as they are."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        if module == "kedro" or (exc.name or "").split(".")[0] == "kedro":
+        missing = (exc.name or module).split(".")[0]
+        if missing in ("kedro", "omegaconf", module.split(".")[0]):
             raise KedroNotInstalledError(exc.name or module) from None
         raise
 

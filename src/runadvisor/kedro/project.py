@@ -109,7 +109,7 @@ def parse_params(text: str | None) -> dict[str, Any]:
     """``kedro run --params`` text -> runtime parameters, as Kedro parses it (dot lists)."""
     if not text or not text.strip():
         return {}
-    from omegaconf import OmegaConf
+    OmegaConf = require("omegaconf").OmegaConf  # Kedro's own parser of dot lists
 
     items = []
     for item in (piece.strip() for piece in text.split(",")):
