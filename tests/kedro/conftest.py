@@ -19,6 +19,19 @@ pytest.importorskip(
 from kedro_helpers import copy_example
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _kedro_kinds():
+    """Kedro's runners are registered kinds while these tests run, and only then: the
+    registry is global, and the other suites expect runadvisor's kinds alone."""
+    from runadvisor.kedro import kinds
+    from runadvisor.runners import registry
+
+    kinds.register_kinds()
+    yield
+    for name in kinds.KEDRO_KINDS:
+        registry.unregister(name)
+
+
 @pytest.fixture(autouse=True)
 def _quiet_kedro(monkeypatch: pytest.MonkeyPatch) -> None:
     """No telemetry, no profiling unless a test asks, no debug mode from the caller."""
