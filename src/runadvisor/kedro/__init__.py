@@ -28,16 +28,15 @@ __all__ = [*_RUNNERS]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RUNNERS:
-        from runadvisor.kedro import runners
+    # Only runner names import the runners (and Kedro): ``from runadvisor.kedro import
+    # kinds`` asks this function about ``kinds`` before it imports the submodule.
+    if name.rstrip("0123456789") not in _RUNNERS:
+        raise AttributeError(f"module 'runadvisor.kedro' has no attribute {name!r}")
+    from runadvisor.kedro import runners
 
-        value = getattr(runners, name)
-    else:
-        from runadvisor.kedro.runners import sized_runner
-
-        value = sized_runner(name) if name.rstrip("0123456789") in _RUNNERS else None
-        if value is None:
-            raise AttributeError(f"module 'runadvisor.kedro' has no attribute {name!r}")
+    value = getattr(runners, name) if name in _RUNNERS else runners.sized_runner(name)
+    if value is None:
+        raise AttributeError(f"module 'runadvisor.kedro' has no attribute {name!r}")
     globals()[name] = value
     return value
 

@@ -46,6 +46,7 @@ def register_kinds() -> None:
             name="kedro-sequential",
             class_name="kedro.SequentialRunner",
             runner="runadvisor.kedro.native:KedroSequentialRunner",
+            aliases=("kedrosequentialrunner",),  # the class's own name, as profiles give it
             model="inline",
             takes_workers=False,
             rank=5,
@@ -61,6 +62,7 @@ def register_kinds() -> None:
             name="kedro-thread",
             class_name="kedro.ThreadRunner",
             runner="runadvisor.kedro.native:KedroThreadRunner",
+            aliases=("kedrothreadrunner",),  # the class's own name, as profiles give it
             model="threads",
             rank=15,
             colour="#e0a458",
@@ -76,6 +78,7 @@ def register_kinds() -> None:
             name="kedro-parallel",
             class_name="kedro.ParallelRunner",
             runner="runadvisor.kedro.native:KedroParallelRunner",
+            aliases=("kedroparallelrunner",),  # the class's own name, as profiles give it
             model="processes",
             pickles=True,
             rank=25,
