@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+collect_ignore = ["kedro_compat"]  # Kedro's own tests: run by tests/kedro_compat/run.py
+
 
 @pytest.fixture(autouse=True, scope="session")
 def calibration_cache(tmp_path_factory):

@@ -39,14 +39,16 @@ def nothing_left_behind(tmp_path, monkeypatch):
 
 
 def live_children():
-    """Live child processes, but for multiprocessing's own long-lived resource tracker
-    (started once by the first spawned child, as it is by any spawn-context use)."""
+    """Live child processes, but for multiprocessing's own long-lived helpers: the
+    resource tracker (started by the first spawned child) and the fork server (started
+    the first time workers start by forkserver, kept for the next run)."""
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
             if child.status() == psutil.STATUS_ZOMBIE:
                 continue
-            if "resource_tracker" in " ".join(child.cmdline()):
+            cmdline = " ".join(child.cmdline())
+            if "resource_tracker" in cmdline or "forkserver" in cmdline:
                 continue
             alive.append(child)
         except psutil.NoSuchProcess:

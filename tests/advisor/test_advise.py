@@ -83,14 +83,18 @@ def advised(name: str, predict_only: bool = False) -> Recommendation:
     Other work on this shared 2-core machine can sway a measured answer (a
     burst of load during one candidate's runs). A measured answer outside the
     acceptable set is therefore advised again, up to ATTEMPTS times in all; a
-    logic error would fail every attempt. Predictions are not retried.
+    logic error would fail every attempt. Predictions are not retried. These
+    cases test the tree, the simulation and the choice, so they measure without
+    a budget (interleaved rounds of every candidate): what the budget changes is
+    tested with scripted runs in test_campaign.py and measured in
+    benchmarks/advise_budget.py.
     """
     key = (name, predict_only)
     if key not in _advice:
         build, runners, workers, _, _ = CASES[name]
         for _ in range(1 if predict_only else ATTEMPTS):
             pipe, catalog = build()
-            rec = advise(pipe, catalog, repeats=2, predict_only=predict_only)
+            rec = advise(pipe, catalog, repeats=2, predict_only=predict_only, budget=None)
             if rec.runner in runners and rec.max_workers in workers:
                 break
         _advice[key] = rec
@@ -287,11 +291,23 @@ def test_the_catalog_is_not_touched():
 def test_progress_is_reported():
     calls = []
     pipe, catalog = P.python_fanout(seconds=0.02)
-    advise(pipe, catalog, repeats=2, progress=lambda d, t, label: calls.append((d, t, label)))
+    record = lambda d, t, label: calls.append((d, t, label))  # noqa: E731
+    advise(pipe, catalog, repeats=2, progress=record, budget=None)
     assert calls[0][0] == 0
     done = [d for d, _, _ in calls]
     assert done == sorted(done) and done[-1] == calls[-1][1] >= 3
     assert any(" run 1/2: " in label for _, _, label in calls)
+
+
+def test_a_budget_too_small_for_any_run_leaves_predictions_and_says_so():
+    pipe, catalog = P.sleep_fanout()
+    rec = advise(pipe, catalog, budget=0.001)
+    measured = [c for c in rec.candidates if c.measured]
+    assert [c.kind for c in measured] == ["sequential"]  # only the profiled run, reused
+    assert any("the budget of" in p for p in rec.path)
+    assert any("budget" in (c.reason or "") for c in rec.candidates if c.kind == "thread")
+    assert rec.kind == "thread"  # the prediction still decides, and says it is predicted
+    assert "predicted" in str(rec).splitlines()[0]
 
 
 def test_runners_can_be_restricted():
@@ -375,7 +391,7 @@ def test_an_empty_pipeline_is_an_advice_error():
         advise(pipeline([]), DataCatalog())
 
 
-def test_warns_when_parallel_runner_would_fork_beside_threads():
+def test_says_how_process_workers_start_beside_other_threads():
     stop = threading.Event()
     helper = threading.Thread(target=stop.wait, name="user-helper", daemon=True)
     helper.start()
@@ -386,4 +402,7 @@ def test_warns_when_parallel_runner_would_fork_beside_threads():
         stop.set()
         helper.join()
     assert rec.runner == PAR
-    assert any("user-helper" in w and "fork" in w for w in rec.warnings)
+    assert rec.facts.start_method == "forkserver"  # a fork beside the helper could hang
+    assert any("start by forkserver here, because other threads run" in p for p in rec.path)
+    alone = advise(*P.python_fanout(), predict_only=True)
+    assert any("start by fork here" in p for p in alone.path)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import signal
-import threading
 import time
 
 import numpy
 import pipelines as P
-import psutil
 import pytest
 
 from runadvisor import DataCatalog, node, pipeline
@@ -82,27 +79,33 @@ def ones(seconds):
     return numpy.ones(1 << 20)
 
 
-def test_a_hung_parallel_run_is_stopped_with_its_workers():
+def test_a_hung_parallel_run_is_stopped_with_its_workers(tmp_path, monkeypatch):
     # The array is produced by a node, so it reaches the hanging nodes through /dev/shm
-    # (a free input is inherited by forked workers and never touches /dev/shm).
+    # (a free input is inherited by forked workers and never touches /dev/shm). Every
+    # segment the run makes is noted in a file (the child inherits this patch), so no
+    # watching thread is needed: a thread here would make the advisor avoid fork.
+    made = tmp_path / "segments"
+    dumps = transfer.dumps
+
+    def noting_dumps(value, prefix, **kwargs):
+        payload = dumps(value, prefix, **kwargs)
+        if payload.segment is not None:
+            with open(made, "a") as fh:
+                fh.write(payload.segment + "\n")
+        return payload
+
+    monkeypatch.setattr(transfer, "dumps", noting_dumps)
     hangs = [node(hang_with, ["array", "s"], None, name=f"hang_{i}") for i in range(2)]
     pipe = pipeline([node(ones, "s", "array", name="make"), *hangs])
     catalog = DataCatalog(raw_data={"s": 30.0})
-    seen = set()
-
-    def watch():  # while the nodes hang, their input sits in the child's /dev/shm segment
-        for child in psutil.Process().children():
-            seen.update(glob.glob(f"{SHM_DIR}/{transfer.process_prefix(child.pid)}*"))
-
-    timer = threading.Timer(0.8, watch)
-    timer.start()
     outcome = measure_run(pipe, catalog, "parallel", 2, timeout=1.5)
-    timer.join()
     assert outcome.status == "timeout"
     assert outcome.running == ["hang_0", "hang_1"]  # named, though they ran in workers
     assert "'hang_0', 'hang_1'" in outcome.reason
+    seen = made.read_text().split()
+    made.unlink()
     assert seen, "expected the input in a shared-memory segment"
-    assert not any(os.path.exists(path) for path in seen)
+    assert not any(os.path.exists(os.path.join(SHM_DIR, name)) for name in seen)
     # and the conftest fixture checks that no worker process is left
 
 

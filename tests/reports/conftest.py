@@ -34,7 +34,10 @@ def recommendation(calibration_cache):
     from runadvisor.advisor import advise
     from runadvisor.io import DataCatalog
 
-    return advise(small_pipeline(), DataCatalog({"span": SPAN}), workers=[2], repeats=2)
+    # Without a budget: every candidate measured twice, as the report tests expect.
+    return advise(
+        small_pipeline(), DataCatalog({"span": SPAN}), workers=[2], repeats=2, budget=None
+    )
 
 
 @pytest.fixture(scope="session")

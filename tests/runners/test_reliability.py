@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 
 import pytest
 
@@ -72,18 +73,54 @@ def test_missing_file_input_is_a_dataset_error_naming_the_file(tmp_path, runner)
         runner.run(pipe, DataCatalog({"raw": PickleDataset(filepath=str(path))}))
 
 
-def test_fork_with_threads_running_warns_with_the_fix():
+def test_fork_asked_for_with_threads_running_warns_with_the_fix():
     stop = threading.Event()
     library_thread = threading.Thread(target=stop.wait, name="library-pool", daemon=True)
     library_thread.start()
     try:
-        with pytest.warns(ForkWithThreadsWarning, match=r"library-pool.*mp_context='spawn'"):
+        with pytest.warns(ForkWithThreadsWarning, match=r"library-pool.*Leave mp_context unset"):
             ParallelRunner(max_workers=1, mp_context="fork").run(
                 pipeline([node(identity, "x", "y")]), DataCatalog({"x": 1})
             )
     finally:
         stop.set()
         library_thread.join()
+
+
+def hold_lock_then_use_it(x):
+    # In a child forked while another thread held this lock, the lock stays held forever.
+    with _HELD:
+        return x + 1
+
+
+_HELD = threading.Lock()
+
+
+def test_a_run_beside_a_thread_holding_a_lock_does_not_fork_and_completes():
+    """The default start method forks only when no other thread is alive: here a
+    thread holds a lock across the run, so the workers start by forkserver."""
+    taken, release = threading.Event(), threading.Event()
+
+    def holder():
+        with _HELD:
+            taken.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=holder, name="lock-holder", daemon=True)
+    thread.start()
+    taken.wait(5)
+    try:
+        runner = ParallelRunner(max_workers=2)
+        assert runner.mp_context != "fork"
+        pipe = pipeline([node(hold_lock_then_use_it, "x", f"y{i}", name=f"n{i}") for i in range(2)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fork warning of any kind
+            outputs = runner.run(pipe, DataCatalog({"x": 1}), timeout=60)
+        assert {name: ds.load() for name, ds in outputs.items()} == {"y0": 2, "y1": 2}
+    finally:
+        release.set()
+        thread.join()
+    assert ParallelRunner().mp_context == "fork"  # and with the thread gone, fork again
 
 
 def test_resume_hint_walks_back_to_producers_of_lost_memory_data(tmp_path):

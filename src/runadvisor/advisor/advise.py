@@ -105,7 +105,8 @@ def advise(
     seconds = options.budget_seconds(baseline.wall)
     if not options.predict_only:
         limit = Budget(seconds, started)
-        args = (slate, slate.tree_pick(verdict.runner), options, tracker, limit, baseline)
+        pick = slate.tree_pick(verdict.runner)
+        args = (slate, pick, options, tracker, limit, baseline, facts.start_method)
         campaign = run_campaign(pipeline, catalog, *args)
     warnings = tuple(w for w in (busy, costs.default_warning()) if w)
     profiles = {"facts": facts_profile}

@@ -20,6 +20,7 @@ predicted first. :func:`run_campaign` measures them:
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from runadvisor.advisor.recommend import (
     Candidate,
     choose,
     simplicity,
+    tied,
 )
 from runadvisor.advisor.status import OK, PREDICTED, SKIPPED, STOPPED, TIMEOUT
 from runadvisor.units import fmt_seconds_prose
@@ -111,8 +113,8 @@ def select(slate: Slate, pick: Candidate | None) -> tuple[list[Candidate], dict[
     """The candidates worth measuring (fastest predicted first), and why the others are not."""
     baseline = slate.candidates[0]
     pool = list(slate.eligible) or [baseline]
-    order = sorted(pool, key=lambda c: (c.predicted, simplicity(c)))
-    best = order[0]
+    order = predicted_order(pool)
+    best = min(pool, key=lambda c: c.predicted)
     chosen = {baseline.key}
     per_kind: dict[str, int] = {}
     for c in order:
@@ -130,7 +132,15 @@ def select(slate: Slate, pick: Candidate | None) -> tuple[list[Candidate], dict[
         if c.key not in chosen and c.status == PREDICTED
     }
     measured = [c for c in slate.candidates if c.key in chosen]
-    return sorted(measured, key=lambda c: (c.predicted, simplicity(c))), skipped
+    return predicted_order(measured), skipped
+
+
+def predicted_order(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Fastest predicted first; those predicted within noise of the fastest come first,
+    simplest first, as the choice would break their tie."""
+    ties = tied(candidates, measured=False)
+    rest = [c for c in candidates if c not in ties]
+    return sorted(ties, key=simplicity) + sorted(rest, key=lambda c: (c.predicted, simplicity(c)))
 
 
 def run_campaign(
@@ -142,17 +152,19 @@ def run_campaign(
     tracker: Tracker,
     budget: Budget,
     baseline_run: MeasuredRun | None = None,
+    start_method: str | None = None,
 ) -> CampaignResult:
     """Measure what :func:`select` picks, within ``budget`` (see the module doc).
 
     ``baseline_run``: the profiled sequential run the facts came from, counted
     as the baseline's first run when there is a budget. ``pick``: the tree's
     pick (``Slate.tree_pick``), always measured, and measured again when it
-    comes close to the best.
+    comes close to the best. ``start_method``: how process workers start in
+    the caller's process, so the measured runs start them the same way.
     """
     to_measure, skipped = select(slate, pick)
     result = CampaignResult(not_measured=skipped)
-    campaign = _Campaign(pipeline, catalog, options, tracker, budget, result)
+    campaign = _Campaign(pipeline, catalog, options, tracker, budget, result, start_method)
     baseline = next((c for c in to_measure if c.kind == BASELINE_KIND), None)
     if baseline_run is not None and baseline is not None and budget.seconds is not None:
         campaign.reuse(baseline, baseline_run)
@@ -178,7 +190,9 @@ class _Campaign:
         tracker: Tracker,
         budget: Budget,
         result: CampaignResult,
+        start_method: str | None = None,
     ) -> None:
+        self.start_method = start_method
         self.pipeline = pipeline
         self.catalog = catalog
         self.options = options
@@ -186,7 +200,7 @@ class _Campaign:
         self.budget = budget
         self.result = result
         self.runs = result.runs
-        self.ratio = 1.0  # how much longer runs take than predicted, at worst so far
+        self.ratios: list[float] = []  # measured / predicted, for each run so far
         self.start_cost = START_COST
         self.closed: set[Key] = set()  # candidates that get no more runs
 
@@ -210,13 +224,16 @@ class _Campaign:
     def learn(self, c: Candidate, wall: float, elapsed: float | None) -> None:
         """Update how far off the predictions are, and what starting a child costs."""
         if c.predicted and c.predicted > 0:
-            self.ratio = max(self.ratio, wall / c.predicted)
+            self.ratios.append(wall / c.predicted)
         if elapsed is not None:
             self.start_cost = max(0.0, elapsed - wall)
 
     def estimate(self, c: Candidate) -> float:
-        """Seconds a run of ``c`` is expected to take, child start-up included."""
-        return (c.predicted or 0.0) * self.ratio + self.start_cost
+        """Seconds a run of ``c`` is expected to take, child start-up included: its
+        prediction scaled by the median of measured / predicted so far (one noisy
+        run must not make every later run look unaffordable)."""
+        ratio = statistics.median(self.ratios) if self.ratios else 1.0
+        return (c.predicted or 0.0) * min(max(ratio, 0.5), 3.0) + self.start_cost
 
     def best(self) -> float | None:
         """The best median measured so far."""
@@ -235,7 +252,9 @@ class _Campaign:
         timeout = self.options.timeout
         capped = cap is not None and (timeout is None or cap < timeout)
         limit = cap if capped else timeout
-        outcome = measure_run(self.pipeline, self.catalog, c.kind, c.workers, limit)
+        outcome = measure_run(
+            self.pipeline, self.catalog, c.kind, c.workers, limit, self.start_method
+        )
         record = self.runs.setdefault(c.key, Runs())
         if outcome.status == TIMEOUT and capped:
             reason = self._stop_reason(c, limit)

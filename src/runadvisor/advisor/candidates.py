@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.options import AdviceOptions
-from runadvisor.advisor.recommend import BASELINE_KIND, Candidate
+from runadvisor.advisor.recommend import BASELINE_KIND, Candidate, choose
 from runadvisor.advisor.simulate import NodeCost, bounds, simulate, width
 from runadvisor.advisor.status import SKIPPED, UNPICKLABLE
 from runadvisor.runners import registry
@@ -43,10 +43,11 @@ class Slate:
 
     def tree_pick(self, runner: str) -> Candidate | None:
         """The one configuration that stands for the tree's pick: the eligible candidate of
-        its runner kind with the best prediction (None if that kind was not asked for)."""
+        its runner kind predicted fastest, ties going to fewer workers (None if that kind
+        was not asked for)."""
         kind = registry.find(runner)
         mine = [c for c in self.eligible if kind is not None and c.kind == kind.name]
-        return min(mine, key=lambda c: (c.predicted, c.workers), default=None)
+        return choose(mine, measured=False)  # predicted ties go to fewer workers
 
     def best_predicted_by_kind(self) -> dict[str, float]:
         """The fastest prediction of each kind considered."""

@@ -16,7 +16,7 @@ from runadvisor.advisor.campaign import CampaignResult, median_profiles, settle
 from runadvisor.advisor.candidates import Slate
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.options import AdviceOptions
-from runadvisor.advisor.recommend import Candidate, Recommendation, choose
+from runadvisor.advisor.recommend import PREDICTED_GAP, Candidate, Recommendation, choose
 from runadvisor.advisor.simulate import NodeCost, width
 from runadvisor.advisor.status import BROKEN, CRASHED, FAILED, OK, PREDICTED, SKIPPED, TIMEOUT
 from runadvisor.runners import registry
@@ -74,7 +74,16 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
     )
     chosen = choose(eligible, measured=True)
     measured = chosen is not None
-    if chosen is None:
+    if chosen is not None:
+        path.extend(campaign.notes)
+        unmeasured = [c for c in eligible if c.key in campaign.out_of_budget and not c.measured]
+        promising = _promising(chosen, unmeasured)
+        final = promising is None
+        path.append(explain.measured_sentence(candidates, chosen, pick, final=final))
+        if promising is not None:
+            path.append(explain.promising_sentence(promising, chosen))
+            chosen, measured = promising, False
+    else:
         pool = [c for c in eligible if c.status in (PREDICTED, SKIPPED, OK)]
         chosen = choose(pool, measured=False) or eligible[0]
         if not options.predict_only:
@@ -82,9 +91,6 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
                 "No candidate could be measured to completion: the recommendation rests on "
                 "predictions only."
             )
-    else:
-        path.extend(campaign.notes)
-        path.append(explain.measured_sentence(candidates, chosen, pick))
     unmeasured = [c for c in candidates if c.key in campaign.out_of_budget]
     if unmeasured and evidence.budget is not None:
         path.append(explain.budget_sentence(unmeasured, evidence.budget))
@@ -95,9 +101,7 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         warnings.append(memory)
     spec = chosen.spec
     if spec is not None and spec.model == "processes":
-        fork = explain.fork_warning(facts)
-        if fork:
-            warnings.append(fork)
+        path.append(explain.start_method_sentence(facts, chosen.runner))
     return Recommendation(
         runner=chosen.runner,
         kind=chosen.kind,
@@ -112,6 +116,18 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         predict_only=options.predict_only,
         calibration=evidence.costs.to_dict(),
     )
+
+
+def _promising(chosen: Candidate | None, unmeasured: list[Candidate]) -> Candidate | None:
+    """An unmeasured candidate (the budget ran out) predicted clearly faster than the
+    measured choice, predictions scaled by how the choice measured against its own."""
+    if chosen is None or not unmeasured or not chosen.predicted or not chosen.median:
+        return None
+    scale = chosen.median / chosen.predicted
+    best = choose(unmeasured, measured=False)
+    if best is not None and best.predicted * scale * PREDICTED_GAP < chosen.median:
+        return best
+    return None
 
 
 def worker_count(
@@ -183,4 +199,7 @@ def confidence(
     rival = min(rivals, key=lambda c: c.time, default=None)
     clear = rival is None or rival.time > HIGH_MARGIN * chosen.time
     agrees = pick is not None and chosen.kind == pick.kind
-    return "high" if clear and agrees else "medium"
+    once = len(chosen.measured) < 2 or (rival is not None and len(rival.measured) == 1)
+    if once and not agrees:
+        return "low"  # one run each overruled the tree: too little to lean on
+    return "high" if clear and agrees and not once else "medium"

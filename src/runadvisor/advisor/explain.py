@@ -7,7 +7,6 @@ here measures or decides what to run.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
 from runadvisor.advisor.facts import PipelineFacts
@@ -72,12 +71,18 @@ def _tie(a: Candidate, b: Candidate) -> str:
 
 
 def measured_sentence(
-    candidates: Sequence[Candidate], chosen: Candidate, pick: Candidate | None
+    candidates: Sequence[Candidate],
+    chosen: Candidate,
+    pick: Candidate | None,
+    *,
+    final: bool = True,
 ) -> str:
     """What the measured runs said, and how that compares with the tree's pick.
 
     Every comparison is checked against the numbers it quotes: a candidate is
     said to beat another only if it is faster by more than the tie margin.
+    ``final``: ``chosen`` is the answer (else the sentence stops before
+    concluding, and another sentence overrules it).
     """
     ok = sorted((c for c in candidates if c.status == OK), key=lambda c: c.median)
     counts = sorted({len(c.measured) for c in ok})
@@ -104,7 +109,8 @@ def measured_sentence(
                 f" against {fmt_seconds_prose(fastest.predicted)}): too close to measure, so the "
                 "prediction decides"
             )
-    parts.append(_against_the_tree(chosen, pick))
+    if final:
+        parts.append(_against_the_tree(chosen, pick))
     return "; ".join(parts)
 
 
@@ -131,6 +137,18 @@ def _against_the_tree(chosen: Candidate, pick: Candidate | None) -> str:
     return (  # chosen is slower than the pick beyond noise, yet tied with the fastest run
         f"the tree's pick {_timed(pick)} measured faster than {_timed(chosen)}, but "
         f"{chosen.label} is within noise of the fastest run, which decides -> {chosen.runner}"
+    )
+
+
+def promising_sentence(promising: Candidate, measured: Candidate) -> str:
+    """Why an unmeasured candidate is recommended over the measured best."""
+    scale = measured.median / measured.predicted
+    return (
+        f"{promising.label} was not measured (the budget ran out), but it is predicted at "
+        f"{fmt_seconds_prose(promising.predicted * scale)} (its prediction "
+        f"{fmt_seconds_prose(promising.predicted)}, scaled by {scale:.2f} as {measured.label} "
+        f"measured against its own), well under {measured.label}'s measured "
+        f"{fmt_seconds_prose(measured.median)}: the prediction decides -> {promising.runner}"
     )
 
 
@@ -161,23 +179,20 @@ def failure_warning(c: Candidate, timeout: float | None) -> str:
     return f"{c.label} failed although SequentialRunner ran: {c.reason}.{hint}"
 
 
-def fork_warning(facts: PipelineFacts) -> str | None:
-    """A warning when this process has threads and process workers would be forked."""
-    if facts.start_method != "fork":
-        return None
-    current = threading.current_thread()
-    others = [
-        t.name
-        for t in threading.enumerate()
-        if t is not current and t.is_alive() and not t.name.startswith("runadvisor-")
-    ]
-    if not others:
-        return None
+def start_method_sentence(facts: PipelineFacts, runner: str) -> str:
+    """How the recommended process workers start, and what the numbers assume about it."""
+    method = facts.start_method or "fork"
+    if method == "fork":
+        return (
+            f"{runner}'s workers start by fork here (no other thread runs in this process): "
+            "they inherit the pipeline and its in-memory inputs without pickling, and the "
+            "times above assume so"
+        )
     return (
-        f"{len(others)} other thread(s) run in this process ({', '.join(others[:5])}) and "
-        "ParallelRunner forks its workers: a worker can deadlock on a lock one of them "
-        "held. Start ParallelRunner from a process without threads, or use "
-        "ParallelRunner(mp_context='spawn') or RUNADVISOR_MP_CONTEXT=spawn."
+        f"{runner}'s workers start by {method} here, because other threads run in this "
+        "process and a fork beside them can deadlock: node functions and in-memory inputs "
+        "are pickled to each worker, and the times above assume so (from a process without "
+        "threads, fork would be used and start faster)"
     )
 
 

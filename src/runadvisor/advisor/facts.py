@@ -134,7 +134,7 @@ class AdvisorObserver:
             self.producer[name] = event.node
 
 
-def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
+def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> dict[str, Any]:
     """One profiled SequentialRunner run with transfer checks (runs in a child process).
 
     The profiler's own output sizing is off: the advisor's probe pickles each
@@ -167,7 +167,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
         record.out_bytes = sum(v for v in by_output.values() if v is not None)
     profile.settings["measure_output_bytes"] = True
 
-    method = resolve_start_method(None)
+    method = start_method or resolve_start_method(None)  # the caller's process decides
     # The engine's own rule for what loads inside the workers; the rest travels.
     placement = place(pipeline.nodes, catalog, method)
     travels = {name: placement.travels(name) for name in sorted(pipeline.datasets())}
@@ -319,7 +319,10 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
     from runadvisor.exceptions import add_note
 
     watch = [node.name for node in pipeline.nodes]
-    outcome = run_isolated(facts_job, (pipeline, catalog), timeout, watch)
+    from runadvisor.runners.parallel import resolve_start_method
+
+    method = resolve_start_method(None)  # as ParallelRunner would start here, threads and all
+    outcome = run_isolated(facts_job, (pipeline, catalog, method), timeout, watch)
     if outcome.status == OK:
         return {**outcome.value, "elapsed": outcome.elapsed}
     if outcome.status == TIMEOUT:

@@ -84,9 +84,8 @@ def run_isolated(
     :func:`node_watcher`) in memory shared with this process, so that a run
     that times out names the nodes still running.
     """
-    method = default_start_method()
+    method, payload = _start(job, args)
     context = multiprocessing.get_context(method)
-    payload: Any = (job, tuple(args)) if method == "fork" else cloudpickle.dumps((job, args))
     receiver, sender = context.Pipe(duplex=False)
     states = context.RawArray("b", len(watch)) if watch else None
     process = context.Process(
@@ -121,6 +120,34 @@ def run_isolated(
             process.close()
         _sweep_segments(pid)
     return outcome
+
+
+def _start(job: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
+    """How to start the child, and what to hand it.
+
+    Fork (the child inherits the job as it is, unpicklable data included) when
+    no other thread runs here; else forkserver or spawn with the job
+    cloudpickled. A job that does not pickle is forked all the same, with a
+    warning: there is no other way to run it in a child.
+    """
+    method = default_start_method()
+    if method == "fork":
+        return method, (job, tuple(args))
+    try:
+        return method, cloudpickle.dumps((job, tuple(args)))
+    except Exception as exc:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            raise
+        from runadvisor.runners.errors import ForkWithThreadsWarning
+
+        warnings.warn(
+            f"Other threads run in this process, so the advisor would start its runs with "
+            f"{method}, but the pipeline or catalog does not pickle ({exc}): forking anyway, "
+            "which can hang if one of those threads holds a lock.",
+            ForkWithThreadsWarning,
+            stacklevel=3,
+        )
+        return "fork", (job, tuple(args))
 
 
 def _wait(process: Any, receiver: Any, timeout: float | None, began: float) -> Outcome:
@@ -334,12 +361,19 @@ def describe_error(exc: BaseException) -> str:
 # -- jobs ----------------------------------------------------------------------------
 
 
-def measured_run_job(pipeline: Any, catalog: Any, kind: str, workers: int) -> dict[str, Any]:
-    """One profiled run (in the child): its wall time, the tree's peak memory, its profile."""
+def measured_run_job(
+    pipeline: Any, catalog: Any, kind: str, workers: int, start_method: str | None = None
+) -> dict[str, Any]:
+    """One profiled run (in the child): its wall time, the tree's peak memory, its profile.
+
+    ``start_method``: how process workers start, as they would in the caller's process.
+    """
     from runadvisor.profiles import Profiler
     from runadvisor.runners import registry
 
-    runner = registry.get(kind).build(workers)
+    spec = registry.get(kind)
+    options = {"mp_context": start_method} if start_method and spec.model == "processes" else {}
+    runner = spec.build(workers, **options)
     profiler = Profiler(pipeline, runner=runner)
     watcher = node_watcher()
     with profiler:
@@ -366,14 +400,20 @@ def peak_rss(profile: Any) -> int | None:
 
 
 def measure_run(
-    pipeline: Any, catalog: Any, kind: str, workers: int, timeout: float | None
+    pipeline: Any,
+    catalog: Any,
+    kind: str,
+    workers: int,
+    timeout: float | None,
+    start_method: str | None = None,
 ) -> Outcome:
     """One profiled run of (``kind``, ``workers``) in a fresh child, under ``timeout``.
 
     Its value, when ok, is ``{"wall", "peak_rss", "profile"}`` (the profile as a dict).
     """
     watch = [node.name for node in pipeline.nodes]
-    return run_isolated(measured_run_job, (pipeline, catalog, kind, workers), timeout, watch)
+    args = (pipeline, catalog, kind, workers, start_method)
+    return run_isolated(measured_run_job, args, timeout, watch)
 
 
 @dataclass(frozen=True)

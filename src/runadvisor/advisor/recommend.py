@@ -37,6 +37,7 @@ TIE_SHARE_PREDICTED = 0.10  # predictions are rougher than measurements
 TIE_SECONDS = (
     0.010  # below this, runs differ by harness jitter (start-up, scheduling), not by runner
 )
+SINGLE_RUN_NOISE = 0.10  # one run's noise, unknown: taken as this share of its time
 NOISE_SPEEDUP = 1.05  # a measured speedup under this is no speedup
 PREDICTED_GAP = 1.25  # tied measurements, but predictions this far apart: noise, not a tie
 BASELINE_KIND = "sequential"  # every speedup is measured against this kind
@@ -163,15 +164,24 @@ def _quoted(c: Candidate) -> str:
 
 def tie_margin(a: Candidate, b: Candidate) -> tuple[float, str]:
     """How far apart two measured candidates may be and still tie, and what sets that:
-    max(5% of the faster, either's spread (max - min of its runs), 10 ms)."""
+    max(5% of the faster, either's spread (max - min of its runs; a single run's noise
+    is unknown and taken as 10% of it), 10 ms)."""
     faster = min(a.median or 0.0, b.median or 0.0)
     terms = [
         (TIE_SHARE * faster, f"{TIE_SHARE:.0%} of the faster time"),
-        (a.spread or 0.0, f"the spread of {a.label}'s runs"),
-        (b.spread or 0.0, f"the spread of {b.label}'s runs"),
+        *(_noise(c) for c in (a, b)),
         (TIE_SECONDS, "the harness's own jitter"),
     ]
     return max(terms, key=lambda term: term[0])
+
+
+def _noise(c: Candidate) -> tuple[float, str]:
+    if len(c.measured) == 1:
+        return (
+            SINGLE_RUN_NOISE * (c.median or 0.0),
+            f"{c.label} ran once, so its noise is taken as {SINGLE_RUN_NOISE:.0%}",
+        )
+    return c.spread or 0.0, f"the spread of {c.label}'s runs"
 
 
 def tied(candidates: Sequence[Candidate], *, measured: bool = True) -> list[Candidate]:

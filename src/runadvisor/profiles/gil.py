@@ -47,6 +47,7 @@ import threading
 import time
 from typing import Any
 
+from runadvisor.machine import register_background
 from runadvisor.profiles._procfs import make_reader, open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
@@ -98,6 +99,10 @@ class _ThreadSched:
 def default_threshold() -> float:
     """Lateness that means "the GIL was held": 1 ms, or half the switch interval if smaller."""
     return min(0.001, sys.getswitchinterval() / 2)
+
+
+def _nothing() -> None:
+    return None
 
 
 class _Slot:
@@ -158,6 +163,8 @@ class GilMonitor:
         self._slots: dict[int, _Slot] = {}
         self._last_wake = _perf_counter()
         self._thread: threading.Thread | None = None
+        self._quit = False  # set to end the thread (before a fork)
+        self._token: int | None = None  # registration with runadvisor.machine
         self._idle = False  # parked on the condition, waiting for a slot
         self._sched: _ThreadSched | None = None  # set by the monitor thread
         self._pread: Any = None  # the monitor thread's own /proc reader
@@ -187,11 +194,31 @@ class GilMonitor:
             self._slots[id(slot)] = slot
             if self._thread is None:
                 self._last_wake = now
+                self._quit = False
                 self._thread = threading.Thread(
                     target=self._run, name="runadvisor-gil-monitor", daemon=True
                 )
                 self._thread.start()
+                if self._token is None:  # a process pool about to fork stops it first
+                    self._token = register_background(self._pause, _nothing, self._threads)
         return slot
+
+    def _pause(self) -> None:
+        """End the monitor thread (around a fork); the next node to register restarts it."""
+        with self._cond:
+            thread = self._thread
+            self._quit = True
+            self._idle = False
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join()
+        with self._cond:
+            if self._thread is thread:
+                self._thread = None
+
+    def _threads(self) -> list[threading.Thread]:
+        thread = self._thread
+        return [thread] if thread is not None else []
 
     def unregister(self, slot: _Slot) -> float:
         """Stop measuring ``slot``; returns the seconds of GIL holding attributed to it.
@@ -242,6 +269,8 @@ class GilMonitor:
                     self._idle = True
                     while self._idle:
                         self._cond.wait()
+                if self._quit:
+                    return
                 start = self._last_wake
                 # Short cycles while nodes are young, longer ones for long nodes:
                 # each wake-up preempts a worker when every core is busy.

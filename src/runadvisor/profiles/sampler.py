@@ -34,6 +34,7 @@ from typing import Any
 
 import psutil
 
+from runadvisor.machine import register_background, unregister_background
 from runadvisor.profiles._procfs import make_reader, open_ro
 
 DEFAULT_INTERVAL = 0.005
@@ -181,17 +182,33 @@ class TreeSampler:
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> None:
-        """Take a first sample now and keep sampling in the background."""
+        """Take a first sample now and keep sampling in the background.
+
+        The thread registers with :mod:`runadvisor.machine` so that a process
+        pool about to fork can pause it (forking beside a thread is unsafe).
+        """
         self._sample()
+        self._spawn()
+        self._token = register_background(self._pause, self._spawn, self._threads)
+
+    def _spawn(self) -> None:
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="runadvisor-sampler", daemon=True)
         self._thread.start()
 
-    def stop(self) -> Samples:
-        """Stop, take a last sample, and return the series."""
+    def _pause(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def _threads(self) -> list[threading.Thread]:
+        return [self._thread] if self._thread is not None else []
+
+    def stop(self) -> Samples:
+        """Stop, take a last sample, and return the series."""
+        unregister_background(getattr(self, "_token", -1))
+        self._pause()
         self._sample()
         for proc in self._procs.values():
             proc.close()

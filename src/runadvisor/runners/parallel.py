@@ -23,7 +23,11 @@ class ParallelRunner(AbstractRunner):
     save inside the workers. Node functions travel with cloudpickle, so lambdas
     and closures work. What must travel is checked before anything runs.
     ``mp_context`` (or the ``RUNADVISOR_MP_CONTEXT`` variable) picks the start
-    method; the default is ``fork`` where it exists (fastest), else ``spawn``.
+    method. By default it is decided when the pool starts: ``fork`` where it
+    exists and no other thread is alive (the fastest: workers inherit the data;
+    runadvisor's own background threads pause for the fork), else
+    ``forkserver``, else ``spawn`` (a fork beside a running thread can deadlock
+    the child on a lock that thread held).
     """
 
     _kills_on_timeout = True
@@ -35,27 +39,33 @@ class ParallelRunner(AbstractRunner):
         mp_context: str | None = None,
     ) -> None:
         super().__init__(max_workers=max_workers, is_async=is_async)
-        self._mp_context = resolve_start_method(mp_context)
+        self._requested = requested_start_method(mp_context)
 
     @property
     def mp_context(self) -> str:
-        """The start method the workers use."""
-        return self._mp_context
+        """The start method the workers would start with now (see the class doc)."""
+        return self._requested or machine.default_start_method()
 
     def _default_workers(self) -> int:
         return machine.usable_cores()
 
     def _make_executor(self, plan: RunPlan) -> ProcessExecutor:
-        placement = check_transfer(plan.nodes, plan.catalog, plan.probes, self._mp_context)
-        return ProcessExecutor(plan, placement, self._mp_context)
+        method = self.mp_context  # decided now, as the pool starts
+        placement = check_transfer(plan.nodes, plan.catalog, plan.probes, method)
+        return ProcessExecutor(plan, placement, method, explicit=self._requested is not None)
+
+
+def requested_start_method(mp_context: str | None) -> str | None:
+    """The start method asked for (argument, then environment), checked; None: decide later."""
+    try:
+        return machine.requested_start_method(mp_context)
+    except machine.StartMethodError as exc:
+        raise RunnerError(str(exc)) from None
 
 
 def resolve_start_method(mp_context: str | None) -> str:
-    """The start method asked for (argument, then environment), checked; else the default."""
-    try:
-        return machine.resolve_start_method(mp_context)
-    except machine.StartMethodError as exc:
-        raise RunnerError(str(exc)) from None
+    """The start method asked for (argument, then environment), checked; else the default now."""
+    return requested_start_method(mp_context) or machine.default_start_method()
 
 
 def check_transfer(

@@ -19,15 +19,15 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
-import threading
 import traceback
 import warnings
+from contextlib import nullcontext
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any
 
 import cloudpickle
 
-from runadvisor.machine import shm_available
+from runadvisor.machine import background_paused, other_threads, shm_available
 from runadvisor.runners import transfer
 from runadvisor.runners.errors import ForkWithThreadsWarning, UnpicklableDataError, WorkerDiedError
 from runadvisor.runners.placement import Placement, holds_data, read_here, write_here
@@ -111,7 +111,9 @@ def _output_not_picklable(node: Any, name: str, value: Any, exc: Exception) -> E
 class ProcessExecutor:
     """Runs tasks in ``max_workers`` processes started for one run."""
 
-    def __init__(self, plan: RunPlan, placement: Placement, mp_context: str) -> None:
+    def __init__(
+        self, plan: RunPlan, placement: Placement, mp_context: str, *, explicit: bool = False
+    ) -> None:
         nodes, catalog = plan.nodes, plan.catalog
         self.capacity = plan.workers
         self._catalog = catalog
@@ -128,27 +130,27 @@ class ProcessExecutor:
         ]
         table = (list(nodes), datasets, tuple(plan.probes))
         context = multiprocessing.get_context(mp_context)
-        if mp_context == "fork":
-            _warn_if_threads_running()
-            table_bytes = None
-        else:
-            table_bytes = cloudpickle.dumps(table)
+        table_bytes = None if mp_context == "fork" else cloudpickle.dumps(table)
         global _worker_table
         _worker_table = table
         self._processes = []
         try:
-            for _ in range(plan.workers):
-                parent_end, child_end = context.Pipe(duplex=True)
-                process = context.Process(
-                    target=_worker_main,
-                    args=(child_end, table_bytes, self._prefix),
-                    name="runadvisor-worker",
-                    daemon=True,
-                )
-                process.start()
-                child_end.close()
-                self._processes.append(process)
-                self._idle.append((parent_end, process))
+            # Our own background threads (the profiler's) stop while the workers fork.
+            with background_paused() if mp_context == "fork" else nullcontext():
+                if mp_context == "fork" and explicit:
+                    _warn_if_threads_running()
+                for _ in range(plan.workers):
+                    parent_end, child_end = context.Pipe(duplex=True)
+                    process = context.Process(
+                        target=_worker_main,
+                        args=(child_end, table_bytes, self._prefix),
+                        name="runadvisor-worker",
+                        daemon=True,
+                    )
+                    process.start()
+                    child_end.close()
+                    self._processes.append(process)
+                    self._idle.append((parent_end, process))
         except BaseException:
             self.shutdown(cancel=True)
             raise
@@ -266,19 +268,13 @@ class ProcessExecutor:
 
 
 def _warn_if_threads_running() -> None:
-    others = [
-        t.name
-        for t in threading.enumerate()
-        if t is not threading.current_thread()
-        and not t.name.startswith("runadvisor-")
-        and t.is_alive()
-    ]
+    others = other_threads()
     if others:
         warnings.warn(
             f"{len(others)} other thread(s) are running in this process ({', '.join(others[:5])}) "
-            "and ParallelRunner is about to fork: a child can deadlock on a lock one of them "
-            "held. Use ParallelRunner(mp_context='spawn') or 'forkserver', or set "
-            "RUNADVISOR_MP_CONTEXT=spawn.",
+            "and ParallelRunner was asked to fork: a child can deadlock on a lock one of them "
+            "held. Leave mp_context unset (runadvisor then forks only when no other thread "
+            "runs), or use mp_context='forkserver' or 'spawn'.",
             ForkWithThreadsWarning,
             stacklevel=4,
         )

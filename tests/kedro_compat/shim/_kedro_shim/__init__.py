@@ -1,0 +1,1 @@
+"""The machinery behind the ``kedro`` and ``kedro_datasets`` shim packages."""
