@@ -26,7 +26,7 @@ def _kedro_kinds():
     from runadvisor.kedro import kinds
     from runadvisor.runners import registry
 
-    kinds.register_kinds()
+    kinds.ensure_registered()
     yield
     for name in kinds.KEDRO_KINDS:
         registry.unregister(name)

@@ -145,7 +145,9 @@ def prepare(target: str | None) -> None:
 
 def prepare_kedro_kinds() -> None:
     """Register Kedro's runners as kinds (``kedro-sequential``, ...)."""
-    from runadvisor.kedro import kinds  # noqa: F401  (registers them on import)
+    from runadvisor.kedro import kinds
+
+    kinds.ensure_registered()
 
 
 def project_of(catalog: Any) -> Any:
@@ -168,6 +170,7 @@ def default_runners() -> tuple[str, ...]:
     from runadvisor.kedro.kinds import KEDRO_KINDS
     from runadvisor.runners import registry
 
+    prepare_kedro_kinds()
     return (*registry.advised(), *KEDRO_KINDS)
 
 

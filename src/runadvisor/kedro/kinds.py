@@ -1,9 +1,11 @@
 """Kedro's own runners as runner kinds the advisor can measure, predict and recommend.
 
-Registered when :mod:`runadvisor.kedro` is imported, without importing Kedro:
-the classes (:mod:`runadvisor.kedro.native`) and the cost probes
-(:mod:`runadvisor.kedro.probe`) load only when used. They are not advised by
-default: a Kedro project's advice adds them beside runadvisor's own kinds.
+Registered by :func:`ensure_registered` when a Kedro project is loaded (or
+its profile advised on), without importing Kedro: the classes
+(:mod:`runadvisor.kedro.native`) and the cost probes
+(:mod:`runadvisor.kedro.probe`) load only when used. Importing this module
+registers nothing. They are not advised by default: a Kedro project's advice
+adds them beside runadvisor's own kinds.
 
 Each counts as a little simpler than runadvisor's kind of the same model, so
 that when both measure the same, the advice is Kedro's built-in runner (no
@@ -92,4 +94,7 @@ def register_kinds() -> None:
     )
 
 
-register_kinds()
+def ensure_registered() -> None:
+    """Register Kedro's runners unless they are registered already."""
+    if any(registry.find(name) is None for name in KEDRO_KINDS):
+        register_kinds()

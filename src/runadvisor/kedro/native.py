@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from runadvisor.kedro import kinds as _kinds  # noqa: F401  (registers Kedro's runners)
 from runadvisor.kedro._kedro import require
 from runadvisor.runners.errors import RunnerError
 

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from runadvisor.advisor.calibrate import _consume, _make_buffer, _make_bytes, _tiny
-from runadvisor.kedro import kinds as _kinds  # noqa: F401  (registers Kedro's runners)
+from runadvisor.kedro import kinds
 
 _PAYLOAD = 4 << 20
 _FLOOR = 5e-6
@@ -69,6 +69,7 @@ def _measure(
     from runadvisor.profiles import profile_run
     from runadvisor.runners import registry
 
+    kinds.ensure_registered()
     overhead = nodes = float("inf")
     for _ in range(repeats):
         datasets = {} if size is None else {"params:size": MemoryDataset(size)}

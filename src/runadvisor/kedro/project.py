@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runadvisor.kedro import kinds as _kinds  # noqa: F401  (registers Kedro's runners)
+from runadvisor.kedro import kinds
 from runadvisor.kedro._kedro import require
 from runadvisor.kedro.errors import (
     BadParamsError,
@@ -136,6 +136,7 @@ def load_project(
     the project's logging is configured (a command line with its own progress).
     """
     options = options or KedroOptions()
+    kinds.ensure_registered()  # advice on a project weighs Kedro's runners too
     root = Path(path).expanduser().resolve()
     if not root.exists():
         raise NotAKedroProjectError(str(path), "no such folder")
