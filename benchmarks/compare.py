@@ -4,6 +4,7 @@
     python benchmarks/compare.py --quick            # fewer repeats, ~2 minutes
     python benchmarks/compare.py --workloads chain1000,noop1 --json out.json
     python benchmarks/compare.py --cores 1          # cap workers and CPU affinity at 1 core
+    python benchmarks/compare.py --workloads kedro_project   # the example Kedro project
 
 Both libraries run in this one process, interleaved: for each repeat, each case
 runs on runadvisor and then on Kedro, so drift on a shared machine hits both.
@@ -45,7 +46,16 @@ from memsampler import MemorySampler  # noqa: E402
 from quiet import Outside, wait_quiet  # noqa: E402
 
 LIBS = ("runadvisor", "kedro")
-ALL_WORKLOADS = ("chain1000", "wide1000", "noop1", "cpu8", "io16", "bigdata", "import")
+ALL_WORKLOADS = (
+    "chain1000",
+    "wide1000",
+    "noop1",
+    "cpu8",
+    "io16",
+    "bigdata",
+    "import",
+    "kedro_project",
+)
 MB = 1e6
 
 
@@ -326,6 +336,11 @@ def build_cases(args: argparse.Namespace, libs: dict[str, W.Lib | None]) -> list
 
     if "import" in selected:
         cases.append(import_case(args, libs))
+
+    if "kedro_project" in selected:
+        from kedro_project import kedro_project_cases
+
+        cases.extend(kedro_project_cases(Case, args, libs, cores))
     return cases
 
 
@@ -721,6 +736,8 @@ def main(argv: list[str] | None = None) -> int:
         "the process tree's memory (PSS + /dev/shm growth) over the baseline.",
         "others: median CPU load of other processes during the runs, in cores (a shared "
         "machine: a busy neighbour slows parallel runs most).",
+        "kedro_project: examples/kedro_project under kedro run (a KedroSession), with "
+        "runadvisor.kedro.SequentialRunner/ThreadRunner/ParallelRunner against Kedro's own.",
     ]
     print("\n".join(notes))
     if args.no_kedro:

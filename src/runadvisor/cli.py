@@ -27,6 +27,19 @@ from runadvisor.console.files import (
     save_partial_profile,
     write_reports,
 )
+from runadvisor.console.kedro import (
+    advice_runners,
+    default_runners,
+    kedro_command,
+    kedro_filter_options,
+    kedro_options,
+    kedro_project_options,
+    prepare,
+    prepare_kedro_kinds,
+    print_command,
+    profile_is_kedro,
+    project_of,
+)
 from runadvisor.console.options import (
     FORMATS,
     OptionError,
@@ -78,7 +91,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Run Kedro-style pipelines, measure them, and get told which runner to use.
 
     TARGET is a pipeline file or module, optionally with :name, e.g.
-    examples/cpu_transform/pipeline.py or mypkg.pipelines:create_pipeline.
+    examples/cpu_transform/pipeline.py or mypkg.pipelines:create_pipeline,
+    or a Kedro project's folder (with kedro run's --pipeline, --env, --params).
     Without a name, `pipeline` or `create_pipeline()` is used, with `catalog`
     or `create_catalog()` (default: an empty DataCatalog).
     """
@@ -198,6 +212,7 @@ _format_option = click.option(
 @_target_argument
 @_runner_options
 @_filter_options
+@kedro_project_options
 @_debug_option
 @click.pass_context
 def run(
@@ -215,6 +230,7 @@ def run(
     Example:
       runadvisor run examples/io_fetch/pipeline.py --runner thread --workers 8
     """
+    prepare(target)
     done = execute(target, runner_name, workers, timeout, quiet, filters, ctx.meta)
     if not quiet:
         print_run(done)
@@ -224,6 +240,7 @@ def run(
 @_target_argument
 @_runner_options
 @_filter_options
+@kedro_project_options
 @click.option(
     "--out",
     "-o",
@@ -253,6 +270,7 @@ def profile(
       runadvisor profile examples/mixed_etl/pipeline.py --runner thread --out profiles/
     """
     options = {"measure_output_bytes": output_bytes}
+    prepare(target)
     try:
         done = execute(target, runner_name, workers, timeout, quiet, filters, ctx.meta, options)
     except Exception as exc:
@@ -325,6 +343,8 @@ def profile(
     help="Print only the recommendation as JSON on stdout (writes reports only with --out).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables.")
+@kedro_project_options
+@kedro_filter_options
 @_debug_option
 def advise(
     target: str | None,
@@ -347,7 +367,11 @@ def advise(
     Examples:
       runadvisor advise examples/cpu_transform/pipeline.py --workers 1,2,4
       runadvisor advise --from-profile profiles/my-run.json
+      runadvisor advise examples/kedro_project --pipeline data_processing
     """
+    prepare(target)
+    if from_profile is not None and profile_is_kedro(from_profile):
+        prepare_kedro_kinds()
     chosen = parse_choices(runners, "--runners", runner_choices())
     worker_counts = parse_workers(workers_text)
     timeout_s = parse_seconds(timeout, "--timeout")
@@ -355,16 +379,24 @@ def advise(
     budget = parse_budget(budget_text)
     kinds = parse_choices(formats, "--format", FORMATS) or list(FORMATS)
     quiet = quiet or as_json
+    ctx = click.get_current_context()
+    kedro = kedro_options(ctx.meta)
     if from_profile is not None:
+        from_kedro = "kedro-sequential" in runner_choices()
+        if chosen is None and from_kedro:
+            chosen = list(default_runners())
         recommendation = advise_on_profile(from_profile, target, chosen, worker_counts, limit)
+        if from_kedro:
+            recommendation.command = kedro_command(recommendation, kedro)
         _finish_advice(recommendation, from_profile.stem, out, kinds, as_json, quiet)
         return
     if target is None:
         raise OptionError(
             "advise needs a TARGET (a pipeline file, module or project) or --from-profile FILE."
         )
-    click.get_current_context().meta["runadvisor.resume_args"] = [target]
-    pipe, catalog, name = load(target)
+    ctx.meta["runadvisor.resume_args"] = [target]
+    pipe, catalog, name = load(target, kedro)
+    project = project_of(catalog)
     # Where a Ctrl-C's partial advice is written (see report_interrupt).
     click.get_current_context().meta["runadvisor.partial_reports"] = (
         out or default_report_dir(name),
@@ -375,7 +407,7 @@ def advise(
         catalog,
         name,
         quiet,
-        runners=None if chosen is None else tuple(chosen),
+        runners=advice_runners(project, chosen),
         workers=worker_counts,
         repeats=repeats,
         predict_only=predict_only,
@@ -383,6 +415,8 @@ def advise(
         memory_limit=limit,
         budget=budget,
     )
+    if project is not None:
+        recommendation.command = kedro_command(recommendation, project.options)
     _finish_advice(recommendation, name, out, kinds, as_json, quiet)
 
 
@@ -396,6 +430,8 @@ def _finish_advice(
         click.echo(json.dumps(recommendation.to_dict()))
     elif not quiet:
         print_advice(recommendation, paths)
+        if recommendation.command:
+            print_command(recommendation.command)
 
 
 @cli.command()

@@ -1,7 +1,11 @@
 """Find the pipeline and catalog a command-line TARGET names.
 
 TARGET is ``path/to/file.py``, ``path/to/file.py:name``, ``package.module`` or
-``package.module:name`` (a folder holding ``pipeline.py`` works too). Without a
+``package.module:name`` (a folder holding ``pipeline.py`` works too), or the
+root folder of a Kedro project (``pyproject.toml`` with ``[tool.kedro]``),
+which is loaded with Kedro's own API by :mod:`runadvisor.kedro.project` (the
+``kedro`` extra; ``kedro_options`` choose its pipeline, environment and
+parameters as ``kedro run``'s options do). Without a
 name, the module's ``pipeline`` (a Pipeline) or ``create_pipeline()`` is used,
 and its ``catalog`` or ``create_catalog()`` (default: an empty DataCatalog).
 ``name`` may be a Pipeline, a function returning one, or a function returning
@@ -58,16 +62,26 @@ def split_target(target: str) -> tuple[str, str | None]:
     return target, None
 
 
-def load_target(target: str) -> tuple[Pipeline, DataCatalog, str]:
+def load_target(target: str, kedro_options: Any = None) -> tuple[Any, Any, str]:
     """Import TARGET and return ``(pipeline, catalog, display_name)``.
 
     ``display_name`` is short (``cpu_transform``, ``etl:nightly``) for report
-    titles and folder names. Raises :class:`TargetError` for every user mistake.
+    titles and folder names. Raises :class:`TargetError` for every user mistake
+    (a Kedro project's: a ``runadvisor.kedro.errors.KedroError``).
+    ``kedro_options`` (a ``KedroOptions``) apply to a Kedro project only.
     """
     if not isinstance(target, str) or not target.strip():
         raise TargetError(
-            "No TARGET given: name a pipeline file (path/to/pipeline.py) or a module "
-            "(package.module), optionally followed by :name."
+            "No TARGET given: name a pipeline file (path/to/pipeline.py), a module "
+            "(package.module), optionally followed by :name, or a Kedro project's folder."
+        )
+    if is_kedro_project(target.strip()):
+        return _load_kedro_project(target.strip(), kedro_options)
+    if kedro_options is not None:
+        raise TargetError(
+            "--pipeline, --env, --params, --conf-source, --namespaces, --load-versions and "
+            f"the Kedro node filters apply to Kedro projects, and '{target}' is not one: give "
+            "the project's root folder (with pyproject.toml and [tool.kedro]), or drop them."
         )
     spec, name = split_target(target.strip())
     if _looks_like_file(spec):
@@ -92,6 +106,31 @@ def load_target(target: str) -> tuple[Pipeline, DataCatalog, str]:
         )
     display = f"{stem}:{name}" if name else stem
     return pipe, catalog, display
+
+
+# -- Kedro projects -------------------------------------------------------------------
+
+
+def is_kedro_project(target: str) -> bool:
+    """Whether TARGET is a Kedro project's root folder (Kedro itself is not imported)."""
+    path = Path(target).expanduser()
+    if not path.is_dir():
+        return False
+    toml = path / "pyproject.toml"
+    try:
+        return toml.is_file() and "[tool.kedro]" in toml.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def _load_kedro_project(target: str, options: Any) -> tuple[Any, Any, str]:
+    """A Kedro project through runadvisor.kedro (which says how to install Kedro if missing)."""
+    from runadvisor.kedro.project import load_project
+
+    # The command line shows its own progress: Kedro's INFO lines (every dataset
+    # loaded and saved) would bury it. `kedro run --runner runadvisor.kedro...` keeps them.
+    project = load_project(target, options, quiet=True)
+    return project.pipeline, project.catalog, project.name
 
 
 # -- finding and importing the module -------------------------------------------

@@ -62,7 +62,9 @@ def advise(
     of the available memory). ``progress(done, total, label)`` is called as runs
     complete. ``budget``: seconds the whole of advise may take; ``"auto"`` (the
     default) is three times the profiled sequential run; None measures every
-    selected candidate ``repeats`` times, however long that takes.
+    selected candidate ``repeats`` times, however long that takes. The budget
+    counts from the end of the machine's calibration, which happens once per
+    machine (and per version of the kinds that bring their own cost probes).
 
     Every run happens in a fresh subprocess: the caller's catalog is not
     touched and nothing is left running. Datasets that save to files do write
@@ -72,7 +74,6 @@ def advise(
     the running child and is re-raised carrying ``.recommendation``, built from
     the runs that finished.
     """
-    started = time.monotonic()
     options = check_options(runners, workers, repeats, predict_only, timeout, memory_limit, budget)
     if not list(getattr(pipeline, "nodes", ())):
         raise AdviceError("The pipeline has no nodes: there is nothing to advise on.")
@@ -84,7 +85,8 @@ def advise(
     tracker.report(0, 1, "profiling one sequential run")
     cores = machine.usable_cores()
     busy = explain.machine_load_warning(cores, not options.predict_only)  # before our runs
-    costs = calibrate()
+    costs = calibrate(kinds=options.kinds)
+    started = time.monotonic()  # calibration is once per machine: not this advice's cost
     answer = profile_facts(pipeline, catalog, options.timeout)
     facts, nodes, facts_profile = build_facts(answer)
     tracker.report(1, 1, explain.facts_label(facts))

@@ -10,6 +10,12 @@ second, and caches the figures as JSON in
 ``$RUNADVISOR_CACHE_DIR`` or ``~/.cache/runadvisor/`` (``$XDG_CACHE_HOME``
 honoured), in ``calibration-<python>-<cores>.json``. A cache written on another
 machine or interpreter is ignored. ``RUNADVISOR_CACHE_DIR=""`` turns the cache off.
+
+Runner kinds that are not runadvisor's own engine (Kedro's runners) cost
+differently: a kind registered with a ``probe`` gets its own figures, measured
+by that probe the same way (once per machine and per version of what it runs,
+cached beside the machine's as ``calibration-<python>-<cores>-<kind>.json``),
+kept in ``MachineCosts.kinds`` and applied by :meth:`MachineCosts.for_kind`.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,17 @@ _MIN_PER_NODE = 5e-6
 _MIN_HANDOFF = 5e-6
 _MIN_ROUND_TRIP = 20e-6
 _PAYLOAD = 4 << 20  # bytes carried from one node to the next by the transfer probe
+#: The figures a runner kind's own probe may measure (the engine's costs).
+ENGINE_FIELDS = (
+    "seq_per_node",
+    "run_overhead",
+    "thread_handoff",
+    "process_start",
+    "process_per_worker",
+    "process_round_trip",
+    "pipe_rate",
+    "shm_rate",
+)
 
 
 @dataclass
@@ -48,6 +66,8 @@ class MachineCosts:
     ``process_round_trip``: extra per node run in a worker process.
     ``pipe_rate`` / ``shm_rate``: bytes per second to and from a worker for
     data pickled in band / large buffers through shared memory.
+    ``kinds``: a runner kind's own figures (any of :data:`ENGINE_FIELDS`), for
+    kinds whose engine is not runadvisor's; see :meth:`for_kind`.
     """
 
     seq_per_node: float = 30e-6
@@ -66,6 +86,14 @@ class MachineCosts:
     probe_seconds: float = 0.0
     source: str = "default"  # "probe", "cache" or "default" (the probe could not run)
     note: str | None = None
+    kinds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def for_kind(self, kind: str) -> MachineCosts:
+        """These costs as runner kind ``kind`` pays them: its own figures where it has any."""
+        own = self.kinds.get(kind)
+        if not own:
+            return self
+        return replace(self, **{k: float(v) for k, v in own.items() if k in ENGINE_FIELDS})
 
     def transfer_time(self, pipe_bytes: float, shm_bytes: float = 0.0) -> float:
         """Seconds to move that many bytes to or from worker processes."""
@@ -135,12 +163,28 @@ def cache_path() -> Path | None:
     return Path(folder) / f"calibration-{platform.python_version()}-{usable_cores()}.json"
 
 
-def calibrate(*, refresh: bool = False, timeout: float = PROBE_TIMEOUT) -> MachineCosts:
+def calibrate(
+    *,
+    refresh: bool = False,
+    timeout: float = PROBE_TIMEOUT,
+    kinds: Iterable[str] = (),
+) -> MachineCosts:
     """This machine's costs: from the cache when valid, else probed (and cached).
 
-    Never raises: if the probe fails, default figures come back with
-    ``source == "default"`` and the reason in ``note``.
+    ``kinds``: runner kinds whose own figures are wanted too (those registered
+    with a ``probe``; others are ignored). Never raises: if the probe fails,
+    default figures come back with ``source == "default"`` and the reason in
+    ``note``; a kind whose probe fails is simulated with the machine's figures.
     """
+    costs = _machine_costs(refresh, timeout)
+    for name in kinds:
+        figures = _kind_figures(name, costs.key, refresh, timeout)
+        if figures:
+            costs.kinds[name] = figures
+    return costs
+
+
+def _machine_costs(refresh: bool, timeout: float) -> MachineCosts:
     key = machine_key()
     path = cache_path()
     if path is not None and not refresh:
@@ -159,6 +203,55 @@ def calibrate(*, refresh: bool = False, timeout: float = PROBE_TIMEOUT) -> Machi
     if path is not None:
         _write_cache(path, costs)
     return costs
+
+
+def _kind_figures(
+    name: str, base_key: dict[str, Any], refresh: bool, timeout: float
+) -> dict[str, float] | None:
+    """A kind's own figures (cached per machine and versions), or None if it has no probe."""
+    from importlib import metadata
+
+    from runadvisor.runners import registry
+
+    kind = registry.find(name)
+    if kind is None or not kind.probe:
+        return None
+    versions = {}
+    for dist in kind.probe_versions:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    key = {**base_key, "kind": kind.name, "probe": kind.probe, "versions": versions}
+    base = cache_path()
+    path = None if base is None else base.with_name(f"{base.stem}-{kind.name}.json")
+    if path is not None and not refresh:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("key") == key:
+                return {k: float(v) for k, v in data["figures"].items() if k in ENGINE_FIELDS}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass
+    from runadvisor.advisor.measure import run_isolated
+    from runadvisor.advisor.status import OK
+
+    module, _, attr = kind.probe.partition(":")
+    outcome = run_isolated(_run_kind_probe, (module, attr), timeout)
+    if outcome.status != OK or not isinstance(outcome.value, dict):
+        return None
+    figures = {k: float(v) for k, v in outcome.value.items() if k in ENGINE_FIELDS}
+    if path is not None:
+        try:
+            write_json(path, {"key": key, "figures": figures})
+        except OSError:
+            pass
+    return figures
+
+
+def _run_kind_probe(module: str, attr: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), attr)()
 
 
 def _defaults(key: dict[str, Any], note: str) -> MachineCosts:

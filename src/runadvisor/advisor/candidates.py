@@ -62,6 +62,9 @@ def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int,
     """The worker counts to consider for ``kind`` on a pipeline ``wide`` nodes wide."""
     if not kind.takes_workers:
         return [1]
+    fixed = kind.fixed_workers(wide, cores) if kind.fixed_workers is not None else None
+    if fixed:  # its users cannot choose: only the count it runs with
+        return [max(1, min(wide, int(fixed)))]
     if override is not None:
         return sorted({min(w, wide) for w in override})
     top = min(wide, MAX_THREADS)

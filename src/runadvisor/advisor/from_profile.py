@@ -86,7 +86,7 @@ def advise_from_profile(
     options = check_options(runners, workers, 1, True, None, memory_limit)
     nodes = nodes_from_profile(profile)
     facts = facts_from_nodes(nodes, profile, start_method=profile.machine.start_method)
-    here = calibrate()
+    here = calibrate(kinds=options.kinds)
     costs = replace(here, cores=facts.cores, gil_enabled=facts.gil_enabled)
     slate = plan_slate(nodes, facts, costs, options)
     verdict = tree.walk(facts, costs, nodes, slate.best_predicted_by_kind())

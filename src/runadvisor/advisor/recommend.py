@@ -235,6 +235,9 @@ class Recommendation:
     ``calibration`` holds the machine costs the predictions used. ``source``
     names the saved profile the advice was predicted from (empty when advise()
     ran the pipeline) and ``lacks`` what that profile did not measure.
+    ``command`` is the exact command line that runs the recommendation, when
+    the target has one (a Kedro project: ``kedro run --runner ...``); empty
+    otherwise.
     """
 
     runner: str
@@ -252,6 +255,7 @@ class Recommendation:
     kind: str = ""
     source: str = ""
     lacks: list[str] = field(default_factory=list)
+    command: str = ""
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -314,7 +318,7 @@ class Recommendation:
         Every time quoted says whether it was measured or predicted, and every
         ratio is computed from the times it quotes.
         """
-        call = self.runner_call
+        call = self.command or self.runner_call
         chosen, base = self.chosen, self.baseline
         if chosen is None or base is None or chosen.time is None or base.time is None:
             return f"Use {call}."
@@ -372,6 +376,7 @@ class Recommendation:
             "calibration": dict(self.calibration),
             "source": self.source,
             "lacks": list(self.lacks),
+            "command": self.command,
             "profiles": {
                 label: (p.to_dict() if hasattr(p, "to_dict") else p)
                 for label, p in self.profiles.items()
@@ -404,6 +409,7 @@ class Recommendation:
                 calibration=dict(data.get("calibration") or {}),
                 source=str(data.get("source") or ""),
                 lacks=[str(item) for item in data.get("lacks") or ()],
+                command=str(data.get("command") or ""),
             )
         except ProfileError as exc:
             raise AdviceError(str(exc)) from exc

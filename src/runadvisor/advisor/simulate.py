@@ -191,8 +191,9 @@ def simulate(
 
     ``profile_or_nodes`` is a RunProfile (ideally of a sequential run) or a list
     of NodeCost; ``runner`` a registered kind's name or class name (its
-    ``model`` decides how it is simulated); ``costs`` this machine's
-    calibration (default: :class:`MachineCosts` defaults with this machine's cores).
+    ``model`` decides how it is simulated, with the kind's own engine costs
+    where the calibration has them); ``costs`` this machine's calibration
+    (default: :class:`MachineCosts` defaults with this machine's cores).
     """
     if costs is None:
         from runadvisor.machine import gil_enabled, usable_cores
@@ -203,7 +204,9 @@ def simulate(
         if isinstance(profile_or_nodes, (list, tuple))
         else nodes_from_profile(profile_or_nodes)
     )
-    model = registry.get(runner).model
+    kind = registry.get(runner)
+    model = kind.model
+    costs = costs.for_kind(kind.name)
     if not nodes:
         return costs.run_overhead
     per_node = costs.seq_per_node

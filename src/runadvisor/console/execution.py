@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runadvisor.console.filters import apply_filters
+from runadvisor.console.kedro import kedro_options
 from runadvisor.console.options import OptionError, make_runner, parse_seconds
 from runadvisor.console.output import NodeProgress, note, progress_bar
 
@@ -33,11 +34,12 @@ class Execution:
     profiler: Any = None
 
 
-def load(target: str) -> tuple[Any, Any, str]:
-    """The pipeline, catalog and name of TARGET (see :mod:`runadvisor.loading`)."""
+def load(target: str, kedro: Any = None) -> tuple[Any, Any, str]:
+    """The pipeline, catalog and name of TARGET (see :mod:`runadvisor.loading`);
+    ``kedro``: options for a Kedro project (``console.kedro.kedro_options``)."""
     from runadvisor.loading import load_target
 
-    return load_target(target)
+    return load_target(target, kedro)
 
 
 @contextmanager
@@ -67,7 +69,7 @@ def execute(
     """
     timeout = parse_seconds(timeout, "--timeout")
     runner = make_runner(runner_name, workers, warn=None if quiet else note)
-    pipe, catalog, name = load(target)
+    pipe, catalog, name = load(target, kedro_options(meta))
     meta["runadvisor.name"] = name
     pipe, resume = apply_filters(pipe, catalog, filters)
     meta["runadvisor.resume_args"] = (

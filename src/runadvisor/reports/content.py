@@ -61,7 +61,7 @@ def from_recommendation(rec: Any) -> Report:
     best = recommended_index(rec, candidates)
     report = Report(
         title="runadvisor report",
-        verdict=f"Use {registry.call_for(rec.runner, rec.max_workers)}",
+        verdict=f"Use {_verdict_call(rec)}",
         tagline=tagline(rec, candidates[best] if best is not None else None),
         confidence=str(rec.confidence) if rec.confidence else None,
         predict_only=predict_only,
@@ -248,3 +248,8 @@ def _sentence(text: object) -> str:
     if first.isalpha() and first.islower():  # a plain word, not max_workers=2 or a name
         return s[:1].upper() + s[1:]
     return s
+
+
+def _verdict_call(rec: Any) -> str:
+    """The command line that runs the advice, when it has one; else the runner as code."""
+    return getattr(rec, "command", "") or registry.call_for(rec.runner, rec.max_workers)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,16 @@ class RunnerKind:
     that always runs one node at a time. ``pickles``: data must pickle to
     reach its workers. ``rank``: simplicity, lowest first (ties go to it).
     ``advised``: a candidate of ``advise()`` unless the caller names kinds.
+
+    Two optional fields serve kinds that are not runadvisor's own engine (such
+    as Kedro's runners): ``probe`` ("module:function") measures the kind's own
+    engine costs on this machine, in the fields of the advisor's
+    ``MachineCosts``, once per machine and per version of the distributions in
+    ``probe_versions`` (None: the machine's figures for its ``model``);
+    ``fixed_workers(width, cores)`` is the one worker count the kind runs with
+    when its users cannot choose one (a command line that takes only a class);
+    it may return None where they can. Ranks of the built-in kinds are 10, 20
+    and 30, leaving room for kinds that count as simpler than one of them.
     """
 
     name: str
@@ -57,6 +67,9 @@ class RunnerKind:
     summary: str = ""
     aliases: tuple[str, ...] = ()
     advised: bool = True
+    probe: str | None = None
+    probe_versions: tuple[str, ...] = ()
+    fixed_workers: Callable[[int, int], int] | None = None
 
     def runner_class(self) -> type:
         """The runner class (imported on first use)."""
@@ -186,7 +199,7 @@ register(
         runner="runadvisor.runners.sequential:SequentialRunner",
         model="inline",
         takes_workers=False,
-        rank=0,
+        rank=10,
         colour="#6b7280",
         summary="one node at a time, in the calling thread",
     )
@@ -197,7 +210,7 @@ register(
         class_name="ThreadRunner",
         runner="runadvisor.runners.thread:ThreadRunner",
         model="threads",
-        rank=1,
+        rank=20,
         colour="#2a9d8f",
         summary="a pool of threads sharing this process's memory",
         aliases=("threads",),
@@ -210,7 +223,7 @@ register(
         runner="runadvisor.runners.parallel:ParallelRunner",
         model="processes",
         pickles=True,
-        rank=2,
+        rank=30,
         colour="#7b5ea7",
         summary="a pool of worker processes",
         aliases=("process", "processes"),

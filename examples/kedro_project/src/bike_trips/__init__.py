@@ -1,0 +1,4 @@
+"""bike_trips
+"""
+
+__version__ = "0.1"
