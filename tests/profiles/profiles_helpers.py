@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from runadvisor.profiles.probe import unpack
 from runadvisor.runners import NodeEvent
 
 FakeEvent = NodeEvent  # the engine's own event; tests build them by hand
@@ -63,6 +64,11 @@ def execute(node: FakeNode, probe: Any) -> FakeEvent:
     return FakeEvent(
         node.name, start, end, cpu, os.getpid(), threading.get_native_id(), error, extras
     )
+
+
+def reading(event: FakeEvent) -> dict[str, Any]:
+    """The profiler probe's reading in ``event.extras``, by field name."""
+    return unpack(event.extras)
 
 
 class FakeRunner:
