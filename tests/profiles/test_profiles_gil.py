@@ -44,10 +44,12 @@ def test_python_loop_holds_the_gil_and_sleep_does_not():
     # work has less CPU time, and holds the GIL while it waits too).
     assert held(loop) > 0.5 * loop.cpu
     assert held(sleep) < 0.25 * held(loop)
-    # a sleeping thread neither runs nor waits for a CPU; the loop does both
+    # A sleeping thread does not run, and waits for a CPU only once it wakes
+    # (on a busy machine that can take tens of ms); the loop runs or waits for
+    # a CPU all along.
     assert sleep.cpu < 0.1 * loop.cpu
     loop_busy = loop.cpu + reading(loop)["cpu_wait"]
-    assert reading(sleep)["cpu_wait"] + sleep.cpu < 0.1 * loop_busy
+    assert reading(sleep)["cpu_wait"] + sleep.cpu < 0.25 * loop_busy
 
 
 def test_hashlib_and_zlib_release_the_gil():

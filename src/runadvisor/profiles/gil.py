@@ -57,6 +57,7 @@ from runadvisor.profiles._procfs import open_ro, thread_reader
 DEFAULT_INTERVAL = 0.002
 DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 10)
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
+_RECHECK = 0.0005  # an overdue monitor found waiting for a CPU is looked at again after this
 
 _perf_counter = time.perf_counter
 _cpu_clock_of = getattr(time, "pthread_getcpuclockid", None)
@@ -194,6 +195,7 @@ class GilMonitor:
         self._thread: threading.Thread | None = None
         self._sched: _MonitorSched | None = None  # set by the monitor thread
         self._counters: tuple[int, int] | None = None  # its schedstat at its last wake-up
+        self._verdict = (-1.0, False, -1.0)  # (cycle's last_wake, waits for the GIL, when looked)
         # diagnostics
         self.wakeups = 0
         self.late = 0
@@ -228,7 +230,7 @@ class GilMonitor:
         self.last_active = now
         last = self.last_wake
         if now - last > self.sleep + self.threshold and self._waits_for_the_gil(now, last):
-            return thread.held + self._pending_share(thread, now - max(last, thread.mark), busy)
+            self._settle(thread, now, last, busy)
         return thread.held
 
     def _wake_up(self, now: float) -> None:
@@ -250,38 +252,77 @@ class GilMonitor:
         """Whether the overdue monitor waits for the GIL rather than for a CPU.
 
         It does when it has run since its last wake-up (so its nap is over) and
-        is late by more than the threshold beyond its run-queue wait.
+        is late by more than the threshold beyond its run-queue wait. A yes
+        holds until the monitor's next wake-up (it cannot stop waiting for the
+        GIL without getting it), so the nodes ending meanwhile do not read
+        procfs again; a no is looked at again after ``_RECHECK`` seconds.
         """
+        cycle, verdict, looked = self._verdict
+        if cycle == last and (verdict or now - looked < _RECHECK):
+            return verdict
         sched, counters = self._sched, self._counters
-        if sched is None or counters is None:
-            return True  # no counters here (or not started yet): the lateness is all we know
-        current = sched.read(thread_reader())
-        if current is None:
-            return True
-        if current[1] == counters[1]:
-            return False  # has not run since: still waiting for a CPU
-        delay = (current[0] - counters[0]) / 1e9
-        return now - last - delay > self.sleep + self.threshold
+        current = None if sched is None else sched.read(thread_reader())
+        if current is None or counters is None:
+            verdict = True  # no counters here (or not started yet): lateness is all we know
+        elif current[1] == counters[1]:
+            verdict = False  # has not run since: still waiting for a CPU
+        else:
+            delay = (current[0] - counters[0]) / 1e9
+            verdict = now - last - delay > self.sleep + self.threshold
+        self._verdict = (last, verdict, now)
+        return verdict
 
-    def _pending_share(self, thread: NodeThread, period: float, busy: int | None) -> float:
-        """``thread``'s part of an unfinished late cycle of ``period`` seconds."""
+    def _settle(self, ending: NodeThread, now: float, last: float, busy: int | None) -> None:
+        """Count the unfinished late cycle up to ``now``, as the monitor will count its rest.
+
+        Shared like a whole cycle (see :meth:`_account`) among ``ending`` and the
+        threads still active, whose marks then move to ``now``: the monitor's
+        next wake-up, or the next node that ends overdue, counts only what
+        follows, so no stretch is counted twice.
+        """
         pread = None
         if busy is None:
             pread = thread_reader()
-            busy = thread.read_busy(pread)
+            busy = ending.read_busy(pread)
         others = list(self.active)
-        if busy is None:
-            return period / (len(others) + 1)
-        mine = max(0, busy - thread.busy)
-        if not others:
-            return period if mine > 0 else 0.0
-        total = mine
+        if not others:  # the common case: no other node runs in this process
+            if busy is None or busy > ending.busy:
+                ending.held += now - max(last, ending.mark)
+            if busy is not None:
+                ending.busy = busy
+            ending.mark = now
+            return
         pread = pread or thread_reader()
-        for other in others:
-            theirs = other.read_busy(pread)
-            if theirs is not None:
-                total += max(0, theirs - other.busy)
-        return period * mine / total if total > 0 else 0.0
+        used = [(ending, busy)] + [(other, other.read_busy(pread)) for other in others]
+        self._share(used, last, now)
+
+    def _share(self, used: list[tuple[NodeThread, int | None]], start: float, now: float) -> bool:
+        """Add a late stretch ``[start, now]`` to the threads in ``used`` (thread, busy now).
+
+        Each gets the part of the stretch since its mark, weighted by how busy
+        it was since its last look (equal parts where no clock tells); marks
+        and baselines move to ``now``. False when nobody was busy in it.
+        """
+        deltas = []
+        total = 0
+        for thread, busy in used:
+            delta = None
+            if busy is not None:
+                delta = busy - thread.busy if busy > thread.busy else 0
+                thread.busy = busy
+                total += delta
+            deltas.append(delta)
+        attributed = False
+        for (thread, _), delta in zip(used, deltas):
+            period = now - max(start, thread.mark)
+            if delta is None:  # no per-thread clock: equal shares
+                thread.held += period / len(used)
+                attributed = True
+            elif total > 0 and delta > 0:
+                thread.held += period * delta / total
+                attributed = True
+            thread.mark = now
+        return attributed
 
     # the monitor thread ----------------------------------------------------------
     def _run(self) -> None:
@@ -344,31 +385,15 @@ class GilMonitor:
             return
         pread = pread or thread_reader()
         nap = self.interval if nap is None else nap
-        late = now - start - os_delay > nap + self.threshold
-        used: list[tuple[NodeThread, int | None]] = []
-        total = 0
-        for thread in threads:
-            busy = thread.read_busy(pread)
-            delta = None
-            if busy is not None:
-                delta = max(0, busy - thread.busy)
-                thread.busy = busy
-                total += delta
-            used.append((thread, delta))
-        if late:
+        used = [(thread, thread.read_busy(pread)) for thread in threads]
+        if now - start - os_delay > nap + self.threshold:
             self.late += 1
-            attributed = False
-            for thread, delta in used:
-                period = now - max(start, thread.mark)
-                if delta is None:  # no per-thread clock: equal shares
-                    thread.held += period / len(used)
-                    attributed = True
-                elif total > 0 and delta > 0:
-                    thread.held += period * delta / total
-                    attributed = True
-            if not attributed:
+            if not self._share(used, start, now):
                 self.unattributed += now - start
-        for thread, _ in used:
+            return
+        for thread, busy in used:  # on time: only move the marks and baselines
+            if busy is not None:
+                thread.busy = busy
             thread.mark = now
 
 

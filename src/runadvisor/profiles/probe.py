@@ -61,11 +61,10 @@ def unpack(extras: dict[str, Any] | None) -> dict[str, Any]:
 
 
 try:
-    import resource as _resource
-
-    _RUSAGE_SELF = _resource.RUSAGE_SELF
+    from resource import RUSAGE_SELF as _RUSAGE_SELF
+    from resource import getrusage as _getrusage
 except ImportError:  # pragma: no cover - Windows
-    _resource = None  # type: ignore[assignment]
+    _getrusage = None  # type: ignore[assignment]
 
 # getrusage's peak may keep a mark that clear_refs did not reset (some kernels
 # fold exited threads' peaks into it): trust it only if it is this close to RSS
@@ -79,8 +78,11 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _perf_counter = time.perf_counter
 
 
+_pread = os.pread
+
+
 def _os_read(fd: int) -> bytes:
-    return os.pread(fd, 8192, 0)
+    return _pread(fd, 8192, 0)
 
 
 class _ProcessState:
@@ -128,22 +130,6 @@ class _ProcessState:
             os.close(self.clear_refs)
             self.clear_refs = None
             return False
-
-    def peak(
-        self, rss_start: int | None, read: Callable[[int], bytes]
-    ) -> tuple[int | None, int | None]:
-        """(peak, RSS or None) since the mark was reset at a node's start with RSS ``rss_start``.
-
-        ``getrusage`` (~1 us) gives ``max(peak, what exited threads left)``:
-        a figure within ``_MAXRSS_SLACK`` of the start is the peak, give or take
-        that slack; above it (the node grew, or an exited thread left a higher
-        mark) the exact ``VmHWM`` comes from /proc/self/status (~5 us).
-        """
-        if _resource is not None and rss_start is not None:
-            maxrss = _resource.getrusage(_RUSAGE_SELF).ru_maxrss * 1024
-            if maxrss - rss_start <= _MAXRSS_SLACK:
-                return maxrss, None
-        return self.peak_and_rss(read)
 
     def peak_and_rss(
         self, read: Callable[[int], bytes] = _os_read
@@ -248,15 +234,21 @@ class TaskProbe:
             proc = _state or _process_state()
             running = proc.running
             running.append(None)
-            alone = len(running) == 1
             tick = next(proc.ticks)
-            # Alone in this process, plain os.pread is cheapest; with other nodes
-            # running here, read without releasing the GIL (getting it back from
-            # a Python-bound neighbour can take a whole switch interval).
-            read = _os_read if alone else thread_reader()
-            reset = alone and self.reset_peak and proc.reset_peak()
-            rss = proc.rss(read)
             thread = _gil.node_thread()
+            if len(running) == 1:
+                # Alone in this process: plain os.pread is cheapest (the common
+                # path, written out: every call here is paid once per node).
+                read = _os_read
+                reset = self.reset_peak and proc.reset_peak()
+                statm = proc.statm
+                rss = proc.rss() if statm is None else int(_pread(statm, 128, 0).split()[1]) * _PAGE
+            else:
+                # Other nodes run here: read without releasing the GIL (getting it
+                # back from a Python-bound neighbour can take a whole switch interval).
+                read = thread_reader()
+                reset = False
+                rss = proc.rss(read)
             # Right after the previous node on this thread, its closing reading
             # is this node's opening one: what ran in between (the scheduler, a
             # few microseconds) is counted in, the system call is saved.
@@ -267,7 +259,7 @@ class TaskProbe:
             # a read that releases the GIL lets a waiting monitor account its late
             # cycle while this node still counts as running.
             monitor = held = None
-            if self.gil and _gil_enabled():
+            if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
                 monitor = _gil._monitor or _gil.get_monitor(self.gil_interval, self.gil_threshold)
                 if sched is not None:
                     thread.busy = sched[0] + sched[1]
@@ -276,38 +268,50 @@ class TaskProbe:
                 held = monitor.begin(thread, now)
             return (proc, tick, reset, rss, thread, sched, monitor, held, now)
         except Exception as exc:  # a probe must never break a run
-            if proc is not None and len(proc.running) > 0:  # after() will not undo the count
+            if proc is not None and proc.running:  # after() will not undo the count
                 proc.running.pop()
             return exc
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         """Read what happened since ``before``: GIL held, CPU wait, RSS and peak, output sizes."""
-        if isinstance(state, BaseException):
+        if type(state) is not tuple:
             return {READING: _failed(state)}
         try:
             proc, tick, reset, rss_start, thread, sched0, monitor, held0, t0 = state
             running = proc.running
             running.pop()
-            alone = reset and next(proc.ticks) == tick + 1
             read = thread_reader() if running else _os_read
             cpu_wait = sched = None
             if sched0 is not None:
                 sched = thread.read_sched(read)
                 if sched is not None:
-                    cpu_wait = max(0, sched[1] - sched0[1]) / 1e9
+                    waited = sched[1] - sched0[1]
+                    cpu_wait = waited / 1e9 if waited > 0 else 0.0
             now = _perf_counter()
             thread.last = sched
             thread.last_at = now
             held = None
             if monitor is not None:
                 busy = None if sched is None else sched[0] + sched[1]
-                held = min(monitor.end(thread, now, busy) - held0, now - t0)
+                held = monitor.end(thread, now, busy) - held0
+                if held > now - t0:
+                    held = now - t0
             elif self.gil:
                 held = 0.0  # no GIL in this interpreter: nothing to hold
-            if alone:
-                peak, rss_end = proc.peak(rss_start, read)
+            rss_end = peak = None
+            if reset and next(proc.ticks) == tick + 1:
+                # Alone for the whole span: the kernel's mark is the node's peak.
+                # getrusage (~1 us) is max(that, what exited threads left); near
+                # the start it is the peak within _MAXRSS_SLACK, above it the
+                # exact VmHWM comes from /proc/self/status (~5 us).
+                if _getrusage is not None and rss_start is not None:
+                    peak = _getrusage(_RUSAGE_SELF).ru_maxrss * 1024
+                    if peak - rss_start > _MAXRSS_SLACK:
+                        peak, rss_end = proc.peak_and_rss(read)
+                else:
+                    peak, rss_end = proc.peak_and_rss(read)
             else:
-                peak, rss_end = None, proc.rss(read)
+                rss_end = proc.rss(read)
             sizes = None
             if self.measure_output_bytes and outputs is not None:
                 sizes = {name: pickled_size(value) for name, value in outputs.items()}
@@ -326,8 +330,4 @@ def _failed(exc: BaseException) -> tuple[Any, ...]:
     return (None, None, None, None, None, None, f"{type(exc).__name__}: {exc}")
 
 
-_is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
-
-
-def _gil_enabled() -> bool:
-    return True if _is_gil_enabled is None else bool(_is_gil_enabled())
+_is_gil_enabled = getattr(sys, "_is_gil_enabled", None)  # None: this Python always has a GIL

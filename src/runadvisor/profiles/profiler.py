@@ -292,18 +292,27 @@ def profile_run(
 def _pipeline_facts(
     pipeline: Any,
 ) -> tuple[dict[str, tuple[list[str], list[str], list[str]]], list[tuple[str, str]]]:
-    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one."""
+    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one.
+
+    Edges come child by child in the pipeline's order, each child's parents by
+    name: deterministic without sorting them all.
+    """
     if pipeline is None:
         return {}, []
-    specs = {
-        n.name: (sorted(n.tags) if n.tags else [], list(n.inputs), list(n.outputs))
-        for n in pipeline.nodes
-    }
-    dependencies = getattr(pipeline, "node_dependencies", None) or {}
-    edges = {
-        (parent.name, child.name) for child, parents in dependencies.items() for parent in parents
-    }
-    return specs, sorted(edges)
+    specs = {}
+    for n in pipeline.nodes:
+        tags = n.tags
+        specs[n.name] = (sorted(tags) if tags else [], list(n.inputs), list(n.outputs))
+    edges = []
+    for child, parents in (getattr(pipeline, "node_dependencies", None) or {}).items():
+        if parents:
+            name = child.name
+            if len(parents) == 1:
+                for parent in parents:
+                    edges.append((parent.name, name))
+            else:
+                edges.extend((parent, name) for parent in sorted(p.name for p in parents))
+    return specs, edges
 
 
 def _max_workers(runner: Any) -> int | None:

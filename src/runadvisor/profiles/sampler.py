@@ -50,6 +50,22 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def next_interval(age: float, late: float, interval: float, max_interval: float) -> float:
+    """The sleep before the next sample, ``age`` seconds into the run.
+
+    ~25 samples per doubling of the run's age: ``interval`` (5 ms) for the
+    first 0.125 s, 20 ms at 0.5 s, ``max_interval`` (100 ms) from 2.5 s on.
+    While the last wake-up came more than 2 ms ``late`` (we waited for the GIL:
+    a node runs Python here; or for a CPU: every core busy) at least 50 ms:
+    each sample would cost the node a hand-off or a preemption, and the GIL
+    monitor's view a forced switch.
+    """
+    sleep = min(max_interval, max(interval, age * GROWTH))
+    if late > _CONTENDED_LAG:
+        sleep = max(sleep, CONTENDED_INTERVAL)
+    return sleep
+
+
 @dataclass
 class Samples:
     """The sampler's time series, one list per column (all of equal length).
@@ -205,15 +221,7 @@ class TreeSampler:
             woke = _perf_counter()
             late = woke - asleep - self._current
             self._sample()
-            # ~25 samples per doubling of the run's age: 5 ms for the first
-            # 0.125 s, 20 ms at 0.5 s, 100 ms from 2.5 s on.
-            interval = min(self.max_interval, max(self.interval, (woke - self.t0) * GROWTH))
-            if late > _CONTENDED_LAG:
-                # We waited for the GIL (a node runs Python here) or for a CPU
-                # (every core busy): each sample would cost the node a hand-off
-                # or a preemption, and the GIL monitor's view a forced switch.
-                interval = max(interval, CONTENDED_INTERVAL)
-            self._current = interval
+            self._current = next_interval(woke - self.t0, late, self.interval, self.max_interval)
 
     # sampling --------------------------------------------------------------
     def _sample(self) -> None:
