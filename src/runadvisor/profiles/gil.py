@@ -37,10 +37,13 @@ insertion, without a lock (the GIL orders them); only the first node after the
 monitor parked takes its lock to wake it. The monitor parks on a condition once
 no node has run for ``IDLE_AFTER`` seconds, so it costs nothing between runs.
 While nodes run it sleeps 2 ms at first and longer as the busy period ages
-(``age / 10``, up to 10 ms): a short node still gets several cycles, a long one
-~100 wake-ups a second instead of 500 (each wake-up preempts a worker when
-every core is busy), and a Python-bound node is forced to hand the GIL over
-once per cycle.
+(``age / 2``, up to 50 ms): a node of a few milliseconds still gets a cycle or
+two, one of 0.15 s about ten and one of 1 s about twenty, instead of 30 and
+110 at ``age / 10`` up to 10 ms. Each wake-up costs a Python-bound node a
+forced GIL hand-off (and a preemption when every core is busy): on this 2-core
+VM a few hundred microseconds, which made the monitor most of the profiler's
+cost on CPU-bound work. Each late cycle counts for its whole length, so the
+longer cycles of a long node weigh as much as the many short ones at its start.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ from typing import Any
 from runadvisor.profiles._procfs import open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
-DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 10)
+DEFAULT_MAX_INTERVAL = 0.05  # sleep grows to this as the running nodes age
+GROWTH = 0.5  # sleep = age of the busy period * GROWTH, within [interval, max_interval]
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
 _RECHECK = 0.0005  # an overdue monitor found waiting for a CPU is looked at again after this
 
@@ -109,18 +113,31 @@ class NodeThread:
     time plus run-queue wait; CPU time where schedstat is missing): a thread
     that holds the GIL while the OS keeps it off the CPU is still busy, one that
     sleeps or waits for the GIL is not. ``mark`` is when the part of the current
-    cycle it is active for began. ``last``/``last_at`` keep the probe's latest
-    schedstat reading and when it was taken, so that a node starting right
-    after another on this thread can begin from it instead of reading again.
+    cycle it is active for began; ``recent`` its share of the last cycle it was
+    active in (0 for a cycle on time, None before its node's first).
+    ``last``/``last_at`` keep the probe's latest schedstat reading and when it
+    was taken, so that a node starting right after another on this thread can
+    begin from it instead of reading again.
     """
 
-    __slots__ = ("busy", "clock", "generation", "held", "last", "last_at", "mark", "sched_fd")
+    __slots__ = (
+        "busy",
+        "clock",
+        "generation",
+        "held",
+        "last",
+        "last_at",
+        "mark",
+        "recent",
+        "sched_fd",
+    )
 
     def __init__(self, generation: int) -> None:
         self.generation = generation
         self.held = 0.0
         self.busy = 0
         self.mark = 0.0
+        self.recent: float | None = None  # its share of the last cycle it was looked at in
         self.last: tuple[int, int] | None = None
         self.last_at = -1.0
         self.clock: int | None = None
@@ -210,6 +227,7 @@ class GilMonitor:
         first node after the monitor parked takes the lock to wake it.
         """
         thread.mark = now
+        thread.recent = None
         active = self.active
         if not active:
             self.busy_since = now
@@ -231,6 +249,11 @@ class GilMonitor:
         last = self.last_wake
         if now - last > self.sleep + self.threshold and self._waits_for_the_gil(now, last):
             self._settle(thread, now, last, busy)
+        elif thread.recent:
+            # Ended mid-nap: the stretch since the monitor last looked is
+            # unknown; count it as the last look found this thread (a long
+            # Python node would otherwise lose up to a whole nap at its end).
+            thread.held += (now - max(last, thread.mark)) * thread.recent
         return thread.held
 
     def _wake_up(self, now: float) -> None:
@@ -286,8 +309,8 @@ class GilMonitor:
             busy = ending.read_busy(pread)
         others = list(self.active)
         if not others:  # the common case: no other node runs in this process
-            if busy is None or busy > ending.busy:
-                ending.held += now - max(last, ending.mark)
+            ending.recent = 1.0 if busy is None or busy > ending.busy else 0.0
+            ending.held += (now - max(last, ending.mark)) * ending.recent
             if busy is not None:
                 ending.busy = busy
             ending.mark = now
@@ -314,13 +337,12 @@ class GilMonitor:
             deltas.append(delta)
         attributed = False
         for (thread, _), delta in zip(used, deltas):
-            period = now - max(start, thread.mark)
-            if delta is None:  # no per-thread clock: equal shares
-                thread.held += period / len(used)
-                attributed = True
-            elif total > 0 and delta > 0:
-                thread.held += period * delta / total
-                attributed = True
+            share = 1 / len(used)  # no per-thread clock: equal shares
+            if delta is not None:
+                share = delta / total if total > 0 else 0.0
+            thread.held += (now - max(start, thread.mark)) * share
+            thread.recent = share
+            attributed = attributed or share > 0
             thread.mark = now
         return attributed
 
@@ -352,7 +374,7 @@ class GilMonitor:
             start = self.last_wake
             # Short cycles while nodes are young, longer ones for long nodes:
             # each wake-up preempts a worker when every core is busy.
-            nap = (start - self.busy_since) / 10
+            nap = (start - self.busy_since) * GROWTH
             nap = self.sleep = min(self.max_interval, max(self.interval, nap))
             sleep(nap)
             now = _perf_counter()
@@ -391,9 +413,10 @@ class GilMonitor:
             if not self._share(used, start, now):
                 self.unattributed += now - start
             return
-        for thread, busy in used:  # on time: only move the marks and baselines
+        for thread, busy in used:  # on time: nobody held the GIL at this look
             if busy is not None:
                 thread.busy = busy
+            thread.recent = 0.0
             thread.mark = now
 
 
