@@ -44,6 +44,9 @@ forced GIL hand-off (and a preemption when every core is busy): on this 2-core
 VM a few hundred microseconds, which made the monitor most of the profiler's
 cost on CPU-bound work. Each late cycle counts for its whole length, so the
 longer cycles of a long node weigh as much as the many short ones at its start.
+After 32 nodes in a row shorter than the threshold (a chain of small steps,
+whose GIL no cycle can resolve one by one) it sleeps the longest while such a
+node runs.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from runadvisor.profiles._procfs import open_ro, thread_reader
 DEFAULT_INTERVAL = 0.002
 DEFAULT_MAX_INTERVAL = 0.05  # sleep grows to this as the running nodes age
 GROWTH = 0.5  # sleep = age of the busy period * GROWTH, within [interval, max_interval]
+TINY_RUN = 32  # after this many nodes in a row shorter than the threshold, sleep the longest
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
 _RECHECK = 0.0005  # an overdue monitor found waiting for a CPU is looked at again after this
 
@@ -208,6 +212,7 @@ class GilMonitor:
         self.busy_since = self.last_wake  # when the active set last went from empty to not
         self.last_active = self.last_wake  # when a node last ended
         self.idle = True  # not started yet, or parked on the condition: begin() wakes it
+        self.tiny = 0  # nodes in a row that ended within the threshold of the busy period's start
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._sched: _MonitorSched | None = None  # set by the monitor thread
@@ -246,6 +251,7 @@ class GilMonitor:
         """
         self.active.discard(thread)
         self.last_active = now
+        self.tiny = self.tiny + 1 if now - self.busy_since < self.threshold else 0
         last = self.last_wake
         if now - last > self.sleep + self.threshold and self._waits_for_the_gil(now, last):
             self._settle(thread, now, last, busy)
@@ -374,8 +380,15 @@ class GilMonitor:
             start = self.last_wake
             # Short cycles while nodes are young, longer ones for long nodes:
             # each wake-up preempts a worker when every core is busy.
-            nap = (start - self.busy_since) * GROWTH
-            nap = self.sleep = min(self.max_interval, max(self.interval, nap))
+            age = start - self.busy_since
+            if self.tiny >= TINY_RUN and age < self.threshold:
+                # A run of nodes too short for any cycle to resolve (a long
+                # chain of small steps): looking often would cost them a GIL
+                # hand-off every 2 ms and tell nothing about each of them.
+                nap = self.max_interval
+            else:
+                nap = min(self.max_interval, max(self.interval, age * GROWTH))
+            self.sleep = nap
             sleep(nap)
             now = _perf_counter()
             previous, counters = counters, sched.read(pread)
