@@ -71,9 +71,14 @@ def test_child_processes_are_included():
     child.start()
     try:
         assert ready.wait(20)
-        # let the sampler re-list the tree (every 50 ms) and read the child a few times
-        deadline = time.perf_counter() + 5
-        while len(sampler.series(child.pid)[0]) < 3 and time.perf_counter() < deadline:
+        allocated = time.perf_counter() - t0
+        # let the sampler re-list the tree and read the child a few times since it
+        # allocated (it was also sampled while starting up, before that)
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline:
+            times = sampler.series(child.pid)[0]
+            if sum(t > allocated for t in times) >= 2:
+                break
             time.sleep(0.02)
     finally:
         done.set()

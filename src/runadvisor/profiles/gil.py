@@ -212,6 +212,7 @@ class GilMonitor:
         self.busy_since = self.last_wake  # when the active set last went from empty to not
         self.last_active = self.last_wake  # when a node last ended
         self.idle = True  # not started yet, or parked on the condition: begin() wakes it
+        self._cut = False  # set with a notify to end the monitor's nap early
         self.tiny = 0  # nodes in a row that ended within the threshold of the busy period's start
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
@@ -260,6 +261,20 @@ class GilMonitor:
             # unknown; count it as the last look found this thread (a long
             # Python node would otherwise lose up to a whole nap at its end).
             thread.held += (now - max(last, thread.mark)) * thread.recent
+        if (
+            not self.active
+            and self.sleep > 2 * self.interval
+            and now - self.busy_since > self.sleep
+        ):
+            # A long node ended and nothing else runs: the monitor is in a long
+            # nap that would leave the next nodes unwatched. Cut it short: a new
+            # cycle starts now with no nap, so the monitor is due at once (and
+            # overdue for a node that holds the GIL until it gets it).
+            with self._cond:
+                self._cut = True
+                self.busy_since = self.last_wake = now
+                self.sleep = 0.0
+                self._cond.notify()
         return thread.held
 
     def _wake_up(self, now: float) -> None:
@@ -354,7 +369,6 @@ class GilMonitor:
 
     # the monitor thread ----------------------------------------------------------
     def _run(self) -> None:
-        sleep = time.sleep
         pread = thread_reader()
         sched = _MonitorSched(threading.get_native_id())
         counters = self._counters = sched.read(pread)
@@ -389,7 +403,12 @@ class GilMonitor:
             else:
                 nap = min(self.max_interval, max(self.interval, age * GROWTH))
             self.sleep = nap
-            sleep(nap)
+            with cond:
+                if cond.wait(nap) and self._cut:
+                    # A long node ended and nothing else runs: end() made the
+                    # cycle start then with no nap (see end()).
+                    start, nap = self.last_wake, 0.0
+                self._cut = False
             now = _perf_counter()
             previous, counters = counters, sched.read(pread)
             delay = 0.0

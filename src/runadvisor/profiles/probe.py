@@ -101,6 +101,7 @@ class _ProcessState:
         self.statm = _open("/proc/self/statm", os.O_RDONLY)
         self.status = _open("/proc/self/status", os.O_RDONLY)
         self.clear_refs = _open("/proc/self/clear_refs", os.O_WRONLY)
+        self.high: tuple[int, int] | None = None  # (peak, tick) at the last node's end, alone
         self._psutil: Any = None
 
     def rss(self, read: Callable[[int], bytes] = _os_read) -> int | None:
@@ -240,9 +241,21 @@ class TaskProbe:
                 # Alone in this process: plain os.pread is cheapest (the common
                 # path, written out: every call here is paid once per node).
                 read = _os_read
-                reset = self.reset_peak and proc.reset_peak()
                 statm = proc.statm
                 rss = proc.rss() if statm is None else int(_pread(statm, 128, 0).split()[1]) * _PAGE
+                high = proc.high
+                if (
+                    high is not None
+                    and high[1] == tick - 1
+                    and rss is not None
+                    and high[0] - rss <= _MAXRSS_SLACK
+                ):
+                    # The node before ended just now, alone, with the kernel's
+                    # mark within the slack of RSS: no need to reset it (a peak
+                    # read at the end is this node's, give or take that slack).
+                    reset = self.reset_peak
+                else:
+                    reset = self.reset_peak and proc.reset_peak()
             else:
                 # Other nodes run here: read without releasing the GIL (getting it
                 # back from a Python-bound neighbour can take a whole switch interval).
@@ -299,7 +312,7 @@ class TaskProbe:
             elif self.gil:
                 held = 0.0  # no GIL in this interpreter: nothing to hold
             rss_end = peak = None
-            if reset and next(proc.ticks) == tick + 1:
+            if reset and (end_tick := next(proc.ticks)) == tick + 1:
                 # Alone for the whole span: the kernel's mark is the node's peak.
                 # getrusage (~1 us) is max(that, what exited threads left); near
                 # the start it is the peak within _MAXRSS_SLACK, above it the
@@ -310,6 +323,7 @@ class TaskProbe:
                         peak, rss_end = proc.peak_and_rss(read)
                 else:
                     peak, rss_end = proc.peak_and_rss(read)
+                proc.high = None if peak is None else (peak, end_tick)
             else:
                 rss_end = proc.rss(read)
             sizes = None

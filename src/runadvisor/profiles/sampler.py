@@ -16,8 +16,7 @@ last 0.1 s): each sample would otherwise force a GIL hand-off or a preemption
 on a node (and a GIL hand-off lets the GIL monitor wake on time in a window
 the sampler opened, so that a Python-bound node read 0.75-0.9 GIL-held instead
 of ~1.0). Exact per-node peaks do not depend on it where the probe can read
-the kernel's mark (a node alone in its process). The first sample is taken by
-the sampler's thread, so that starting it costs the run nothing.
+the kernel's mark (a node alone in its process).
 Descendants are re-listed every ``10 * interval`` (at least 50 ms): from
 ``/proc/<pid>/task/*/children`` on Linux (tens of microseconds), else through
 psutil.
@@ -209,7 +208,14 @@ class TreeSampler:
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> None:
-        """Sample in the background from now on (the first sample right away)."""
+        """Take a first sample now and keep sampling in the background.
+
+        The first sample is taken here, not by the thread: a thread started
+        next to a node that runs Python gets the GIL back only every switch
+        interval (5 ms), and looking a process up takes several hand-offs, so
+        its first sample could come a good part of a second late.
+        """
+        self._sample()
         self._thread = threading.Thread(target=self._run, name="runadvisor-sampler", daemon=True)
         self._thread.start()
 
@@ -225,7 +231,6 @@ class TreeSampler:
         return self.samples
 
     def _run(self) -> None:
-        self._sample()
         while True:
             asleep = _perf_counter()
             if self._stop.wait(self._current):
