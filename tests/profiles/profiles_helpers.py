@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from runadvisor.profiles.probe import unpack
 from runadvisor.runners import NodeEvent
 
 FakeEvent = NodeEvent  # the engine's own event; tests build them by hand
@@ -63,6 +64,11 @@ def execute(node: FakeNode, probe: Any) -> FakeEvent:
     return FakeEvent(
         node.name, start, end, cpu, os.getpid(), threading.get_native_id(), error, extras
     )
+
+
+def reading(event: FakeEvent) -> dict[str, Any]:
+    """The profiler probe's reading in ``event.extras``, by field name."""
+    return unpack(event.extras)
 
 
 class FakeRunner:
@@ -135,7 +141,9 @@ def hash_after(seconds: float, *_after: object) -> int:
 
 
 def allocate_after(*_after: object) -> int:
-    return allocate()
+    # held for three of the sampler's longest intervals: under threads the peak
+    # comes from its samples, and a busy machine delays them
+    return allocate(hold=0.3)
 
 
 def fail_after(_after: object) -> None:

@@ -6,8 +6,10 @@ the GIL). The pairs keep a GIL-free CPU node away from a Python one: under
 threads the GIL estimate shares a late wake-up by CPU use, which cannot tell
 them apart (see profiles/gil.py).
 Under ThreadRunner and ParallelRunner (2 workers) each pair runs concurrently.
-Tolerances are generous: the machine is shared and has 2 cores, so "CPU near
-wall" is asserted on CPU plus CPU wait (time ready to run with no core free).
+Measured shares are compared with controls from the same run (the sleeping
+node, the loop's own CPU time), never with a fixed share of wall time: other
+work on the machine stretches wall time and takes CPUs away, and these tests
+must pass beside it.
 """
 
 from __future__ import annotations
@@ -59,27 +61,30 @@ def profiled(request):
 
 def test_sleep_is_noncpu_and_holds_no_gil(profiled):
     _, profile = profiled
-    r = profile.node("sleep")
-    assert r.cpu < 0.05
-    assert r.noncpu == pytest.approx(SPAN, abs=0.1)
-    assert r.gil_held < 0.15 * r.wall
+    r, loop = profile.node("sleep"), profile.node("loop")
+    assert r.wall >= SPAN  # time.sleep never returns early
+    assert r.noncpu > 0.9 * r.wall  # load stretches a sleeper's wall, not its CPU
+    assert r.gil_held < 0.25 * loop.gil_held
 
 
 def test_python_loop_is_cpu_and_holds_the_gil(profiled):
     _, profile = profiled
-    r = profile.node("loop")
-    # cpu is near wall on an idle machine; on a busy one the rest is CPU wait
-    assert r.cpu + r.cpu_wait > 0.7 * r.wall
-    assert r.cpu > 10 * profile.node("sleep").cpu
-    assert r.gil_held > 0.7 * r.wall
+    r, sleep = profile.node("loop"), profile.node("sleep")
+    # on a CPU or ready for one (CPU wait), unlike the sleeper
+    assert r.cpu > 10 * sleep.cpu
+    assert r.cpu + r.cpu_wait > 4 * (sleep.cpu + sleep.cpu_wait)
+    assert 0 <= r.cpu_wait <= r.wall - min(r.cpu, r.wall)
+    # Running Python means holding the GIL, at least about as long as it ran
+    assert r.gil_held > 0.5 * r.cpu
     assert r.gil_held <= r.wall
 
 
 def test_hashlib_zlib_is_cpu_without_the_gil(profiled):
     _, profile = profiled
-    r = profile.node("hash")
-    assert r.cpu + r.cpu_wait > 0.6 * r.wall
-    assert r.gil_held < 0.3 * r.wall
+    r, loop, sleep = profile.node("hash"), profile.node("loop"), profile.node("sleep")
+    assert r.cpu + r.cpu_wait > 4 * (sleep.cpu + sleep.cpu_wait)
+    # per second of CPU, hashing holds the GIL far less than the loop does
+    assert r.gil_held / r.cpu < 0.5 * loop.gil_held / loop.cpu
 
 
 def test_allocating_200mb_shows_in_the_peak(profiled):
@@ -115,7 +120,8 @@ def test_run_facts_and_dag(profiled):
     assert profile.node("sleep").tags == ["io"]
     assert profile.node("alloc").inputs == ["slept", "looped"]
     assert profile.wall >= max(r.end for r in profile.nodes)
-    assert len(profile.samples) >= 8  # sparser while a node holds the GIL or cores are busy
+    # first and last sample at least, more in between (how many depends on the load)
+    assert len(profile.samples) >= 3 and profile.samples.t == sorted(profile.samples.t)
     if name == "parallel":
         assert max(profile.samples.n_processes) >= 2  # the workers were sampled
         assert profile.machine.start_method == RUNNERS[name]().mp_context
@@ -163,5 +169,6 @@ def test_concurrent_thread_nodes_keep_their_own_cpu():
     # time they overlapped, and together they held the GIL for about all of it.
     span = max(r.end for r in loops) - min(r.start for r in loops)
     assert sum(r.cpu for r in loops) < 1.2 * span
-    assert sum(r.gil_held for r in loops) == pytest.approx(span, rel=0.35)
-    assert profile.node("sleep").gil_held < 0.05
+    held = sum(r.gil_held for r in loops)
+    assert sum(r.cpu for r in loops) * 0.5 < held <= 1.1 * span + 0.02
+    assert profile.node("sleep").gil_held < 0.1 * held

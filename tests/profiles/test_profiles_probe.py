@@ -11,10 +11,11 @@ import cloudpickle
 import numpy as np
 import psutil
 import pytest
-from profiles_helpers import FakeNode, allocate, execute, sleep_for
+from profiles_helpers import FakeNode, allocate, execute, reading, sleep_for
 
 from runadvisor.profiles import TaskProbe, pickled_size
 from runadvisor.profiles import probe as probe_module
+from runadvisor.profiles.probe import unpack
 
 MB = 2**20
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc peak RSS")
@@ -23,11 +24,11 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 @linux_only
 def test_exclusive_node_gets_exact_peak_even_after_freeing():
     event = execute(FakeNode("alloc", allocate, outputs=["n"]), TaskProbe())
-    extras = event.extras
-    rise = extras["profile.peak_rss"] - extras["profile.rss_start"]
+    got = reading(event)
+    rise = got["peak_rss"] - got["rss_start"]
     assert 180 * MB < rise < 260 * MB
     # the block was freed before after(): only the kernel's peak mark saw it
-    assert psutil.Process().memory_info().rss - extras["profile.rss_start"] < 50 * MB
+    assert psutil.Process().memory_info().rss - got["rss_start"] < 50 * MB
 
 
 @linux_only
@@ -35,13 +36,15 @@ def test_old_peak_is_reset_between_nodes():
     probe = TaskProbe()
     execute(FakeNode("alloc", allocate), probe)
     event = execute(FakeNode("small", lambda: sleep_for(0.01)), probe)
-    assert event.extras["profile.peak_rss"] - event.extras["profile.rss_start"] < 20 * MB
+    got = reading(event)
+    assert got["peak_rss"] - got["rss_start"] < 20 * MB
 
 
 def test_no_reset_means_no_kernel_peak():
     event = execute(FakeNode("n", lambda: 1), TaskProbe(reset_peak=False))
-    assert "profile.peak_rss" not in event.extras
-    assert event.extras["profile.rss_start"] > 0
+    got = reading(event)
+    assert got["peak_rss"] is None
+    assert got["rss_start"] > 0 and got["rss_end"] > 0
 
 
 def test_concurrent_nodes_do_not_claim_the_process_peak():
@@ -57,15 +60,16 @@ def test_concurrent_nodes_do_not_claim_the_process_peak():
         t.start()
     for t in threads:
         t.join()
-    assert all("profile.peak_rss" not in e.extras for e in events)
-    assert probe_module._process_state().inflight == 0
+    assert all(reading(e)["peak_rss"] is None for e in events)
+    assert probe_module._process_state().running == []
 
 
 def test_output_bytes_counts_out_of_band_buffers():
     array = np.zeros(1_000_000)
-    sizes = execute(
+    event = execute(
         FakeNode("n", lambda: array, outputs=["a", "b"]), TaskProbe(measure_output_bytes=True)
-    ).extras["profile.out_bytes"]
+    )
+    sizes = reading(event)["out_bytes"]
     assert sizes == {"a": pytest.approx(8_000_000, abs=500), "b": sizes["a"]}
 
 
@@ -77,25 +81,25 @@ def test_pickled_size():
 
 def test_output_bytes_off_by_default_and_none_on_failure():
     probe = TaskProbe(measure_output_bytes=True)
-    assert "profile.out_bytes" not in execute(FakeNode("n", lambda: 1, ["x"]), TaskProbe()).extras
+    assert reading(execute(FakeNode("n", lambda: 1, ["x"]), TaskProbe()))["out_bytes"] is None
     failed = execute(FakeNode("bad", lambda: 1 / 0, outputs=["x"]), probe)
     assert failed.error.startswith("ZeroDivisionError")
-    assert "profile.out_bytes" not in failed.extras
+    assert reading(failed)["out_bytes"] is None
 
 
 def test_probe_pickles_and_works_after_a_round_trip():
     probe = cloudpickle.loads(cloudpickle.dumps(TaskProbe(measure_output_bytes=True)))
     assert pickle.loads(pickle.dumps(probe)).measure_output_bytes
     event = execute(FakeNode("n", lambda: 1, outputs=["x"]), probe)
-    assert event.extras["profile.out_bytes"]["x"] > 0
+    assert reading(event)["out_bytes"]["x"] > 0
 
 
 def test_probe_never_raises():
     probe = TaskProbe()
-    extras = probe.after("not a state", None)
-    assert "profile.probe_error" in extras
-    extras = probe.after(ValueError("before failed"), None)
-    assert extras == {"profile.probe_error": "ValueError: before failed"}
+    assert unpack(probe.after("not a state", None))["probe_error"]
+    got = unpack(probe.after(ValueError("before failed"), None))
+    assert got["probe_error"] == "ValueError: before failed"
+    assert got["peak_rss"] is None and got["gil_held"] is None
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -107,7 +111,8 @@ def test_forked_child_reads_its_own_memory():
     if pid == 0:  # child
         try:
             event = execute(FakeNode("child", allocate), probe)
-            ok = event.extras["profile.peak_rss"] - event.extras["profile.rss_start"] > 150 * MB
+            got = reading(event)
+            ok = got["peak_rss"] - got["rss_start"] > 150 * MB
             os.write(write, b"1" if ok and event.pid == os.getpid() else b"0")
         finally:
             os._exit(0)

@@ -23,7 +23,7 @@ def chain() -> FakePipeline:
     return FakePipeline(
         [
             FakeNode("first", lambda: sleep_for(0.05), outputs=["a"], tags={"io", "slow"}),
-            FakeNode("second", lambda: python_loop(0.05), inputs=["a"], outputs=["b"]),
+            FakeNode("second", lambda: python_loop(0.2), inputs=["a"], outputs=["b"]),
             FakeNode("third", allocate, inputs=["b"], outputs=["c"]),
         ]
     )
@@ -37,15 +37,17 @@ def test_profile_run_sequential(tmp_path):
     first, second, third = profile.nodes
     assert first.tags == ["io", "slow"] and first.outputs == ["a"] and second.inputs == ["a"]
     assert 0 <= first.start < first.end <= second.start < second.end <= profile.wall
-    assert first.cpu < 0.02 and first.noncpu == pytest.approx(0.05, abs=0.02)
-    assert second.cpu + second.cpu_wait == pytest.approx(second.wall, rel=0.3)
-    assert second.gil_held > 0.7 * second.wall and first.gil_held < 0.01
+    # the sleeper is off the CPU, the loop on it or waiting for it (a busy
+    # machine stretches both walls, not the sleeper's CPU)
+    assert first.wall >= 0.05 and first.noncpu > 0.8 * first.wall
+    assert second.cpu + second.cpu_wait > 4 * (first.cpu + first.cpu_wait)
+    assert second.gil_held > 0.5 * second.cpu and first.gil_held < 0.25 * second.gil_held
     assert 180 * MB < third.peak_rss_delta < 260 * MB
     assert third.peak_source in ("hwm", "sampler")
     assert first.out_bytes_by_output == {"a": first.out_bytes} and first.out_bytes > 0
     assert all(r.pid == os.getpid() for r in profile.nodes)
     assert profile.dependencies() == {"first": [], "second": ["first"], "third": ["second"]}
-    assert len(profile.samples) >= 10
+    assert len(profile.samples) >= 3  # first, last, and at least one while nodes ran
     assert profile.settings["measure_output_bytes"] is True
     assert profile.machine.cores >= 1
     assert RunProfile.load(profile.save(tmp_path / "p.json")) == profile
@@ -105,16 +107,16 @@ def test_threads_without_kernel_peak_fall_back_to_the_sampler():
     """Two concurrent nodes in one process: the peak comes from the parent's sampler."""
     pipe = FakePipeline(
         [
-            FakeNode("alloc", lambda: allocate() and sleep_for(0.1), outputs=["a"]),
-            FakeNode("sleep", lambda: sleep_for(0.2), outputs=["b"]),
+            # held for three of the sampler's longest intervals (a busy machine delays them)
+            FakeNode("alloc", lambda: allocate(hold=0.3), outputs=["a"]),
+            FakeNode("sleep", lambda: sleep_for(0.3), outputs=["b"]),
         ]
     )
     profile = profile_run(pipe, {}, FakeRunner(2))
     alloc = profile.node("alloc")
     assert alloc.peak_source == "sampler"
     assert alloc.peak_rss_delta > 150 * MB
-    sleep = profile.node("sleep")
-    assert sleep.cpu < 0.02 and sleep.gil_held < 0.05
+    assert profile.node("sleep").peak_source == "sampler"
 
 
 def test_no_pipeline_no_sampler():

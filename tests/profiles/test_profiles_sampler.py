@@ -1,4 +1,10 @@
-"""The process-tree sampler: series shape, children included, back-off, per-pid queries."""
+"""The process-tree sampler: series shape, children included, back-off, per-pid queries.
+
+How often it samples depends on how busy the machine is (it backs off when its
+wake-ups come late), so counts are checked against what its own schedule
+allows, and the schedule itself as a function; the sampler's cost belongs to
+benchmarks/test_profiler_overhead.py.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import time
 import pytest
 
 from runadvisor.profiles import Samples, TreeSampler
+from runadvisor.profiles.sampler import CONTENDED_INTERVAL, next_interval
 
 MB = 2**20
 
@@ -19,19 +26,20 @@ def _hold_memory(ready, done):
     return len(block)
 
 
-def test_samples_the_parent_densely():
+def test_samples_the_parent():
     t0 = time.perf_counter()
     sampler = TreeSampler(t0, interval=0.004)
     sampler.start()
     time.sleep(0.2)
     samples = sampler.stop()
-    assert 8 <= len(samples) <= 70  # ~50 at 4 ms; fewer when the machine is busy
-    assert samples.t == sorted(samples.t)
+    elapsed = time.perf_counter() - t0
+    # the first and last sample, some between; never more often than every 4 ms
+    assert 3 <= len(samples) <= elapsed / 0.004 + 2
+    assert samples.t == sorted(samples.t) and samples.t[-1] <= elapsed
     assert all(n >= 1 for n in samples.n_processes)
     assert all(r > 0 for r in samples.rss)
     assert samples.uss[0] is None or samples.uss[0] > 0
-    # the sampler is cheap: well under 10% of one core at 4 ms
-    assert sampler.cost < 0.1 * 0.2
+    assert sampler.cost > 0
 
 
 def test_cpu_percent_adds_up_to_the_cpu_used():
@@ -63,9 +71,14 @@ def test_child_processes_are_included():
     child.start()
     try:
         assert ready.wait(20)
-        # let the sampler re-list the tree (every 50 ms) and read the child a few times
-        deadline = time.perf_counter() + 5
-        while len(sampler.series(child.pid)[0]) < 3 and time.perf_counter() < deadline:
+        allocated = time.perf_counter() - t0
+        # let the sampler re-list the tree and read the child a few times since it
+        # allocated (it was also sampled while starting up, before that)
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline:
+            times = sampler.series(child.pid)[0]
+            if sum(t > allocated for t in times) >= 2:
+                break
             time.sleep(0.02)
     finally:
         done.set()
@@ -80,16 +93,24 @@ def test_child_processes_are_included():
     assert sampler.rss_before(child.pid, ts[-1] + 1) == rss[-1]
 
 
-def test_interval_backs_off_on_long_runs():
+def test_interval_backs_off_on_long_runs_and_when_late():
+    assert next_interval(0.0, 0.0, 0.005, 0.1) == 0.005
+    assert next_interval(0.5, 0.0, 0.005, 0.1) == pytest.approx(0.02)
+    assert next_interval(10.0, 0.0, 0.005, 0.1) == 0.1
+    # woken late (a node holds the GIL, or every core is busy): back off
+    assert next_interval(0.0, 0.01, 0.005, 0.1) == CONTENDED_INTERVAL
+    assert next_interval(10.0, 0.01, 0.005, 0.1) == 0.1
+
+
+def test_sampler_follows_its_schedule():
     t0 = time.perf_counter()
     sampler = TreeSampler(t0, interval=0.002, max_interval=0.05, uss=False)
     sampler.start()
-    time.sleep(2.2)
+    time.sleep(0.5)
     samples = sampler.stop()
-    gaps = [b - a for a, b in zip(samples.t, samples.t[1:])]
-    early = sorted(gaps[:50])[25]
-    late = sorted(gaps[-10:])[5]
-    assert late > 2.5 * early
+    gaps = [b - a for a, b in zip(samples.t[:-1], samples.t[1:-1])]  # the last is stop()'s
+    # never sooner than its schedule allows, whatever the load
+    assert all(gap >= next_interval(t, 0.0, 0.002, 0.05) * 0.9 for gap, t in zip(gaps, samples.t))
     assert all(u is None for u in samples.uss)
 
 

@@ -19,24 +19,34 @@ sleep and hashing read 0.4-0.95 there.
 
 What is counted: wall-clock seconds the node held the GIL, including time the
 OS kept it off the CPU while it held it (other threads were blocked then too;
-on a busy machine this can exceed ``cpu``). A node registers a *slot* (its
-thread) while it runs. At a late wake-up the cycle's length is shared among the
-registered slots in proportion to how busy each thread was in the cycle (CPU
-time plus run-queue wait from its ``schedstat``, else CPU time from its CPU
-clock). A sleeping node next to a pure-Python one under ThreadRunner gets ~0
-and the Python one ~all. Limitation: a GIL-free C node
-(hashing, numpy) running next to a Python node on another thread also gets a
-share, since both use CPU in those cycles; the sum over the two stays right.
-Where per-thread clocks are missing (macOS) the share is equal. A late cycle
-with no registered thread on the CPU (the GIL was held by the scheduler or the
-profiler's sampler) is counted as unattributed.
+on a busy machine this can exceed ``cpu``). Each thread that runs nodes has one
+:class:`NodeThread`; while a node runs, its thread is *active*. At a late
+wake-up the cycle's length is added to the active threads' ``held`` counters in
+proportion to how busy each thread was in the cycle (CPU time plus run-queue
+wait from its ``schedstat``, else CPU time from its CPU clock); a node's figure
+is its thread's counter at the end less the counter at the start. A sleeping
+node next to a pure-Python one under ThreadRunner gets ~0 and the Python one
+~all. Limitation: a GIL-free C node (hashing, numpy) running next to a Python
+node on another thread also gets a share, since both use CPU in those cycles;
+the sum over the two stays right. Where per-thread clocks are missing (macOS)
+the share is equal. A late cycle with no active thread on the CPU (the GIL was
+held by the scheduler or the profiler's sampler) is counted as unattributed.
 
-The monitor parks on a condition once no node has run for ``IDLE_AFTER``
-seconds, so it costs nothing between runs. While nodes run it sleeps 2 ms at
-first and longer as the busy period ages (``age / 10``, up to 10 ms): a short
-node still gets several cycles, a long one ~100 wake-ups a second instead of
-500 (each wake-up preempts a worker when every core is busy), and a
-Python-bound node is forced to hand the GIL over once per cycle.
+Cost per node: starting and ending a node are a few attribute writes and a set
+insertion, without a lock (the GIL orders them); only the first node after the
+monitor parked takes its lock to wake it. The monitor parks on a condition once
+no node has run for ``IDLE_AFTER`` seconds, so it costs nothing between runs.
+While nodes run it sleeps 2 ms at first and longer as the busy period ages
+(``age / 2``, up to 50 ms): a node of a few milliseconds still gets a cycle or
+two, one of 0.15 s about ten and one of 1 s about twenty, instead of 30 and
+110 at ``age / 10`` up to 10 ms. Each wake-up costs a Python-bound node a
+forced GIL hand-off (and a preemption when every core is busy): on this 2-core
+VM a few hundred microseconds, which made the monitor most of the profiler's
+cost on CPU-bound work. Each late cycle counts for its whole length, so the
+longer cycles of a long node weigh as much as the many short ones at its start.
+After 32 nodes in a row shorter than the threshold (a chain of small steps,
+whose GIL no cycle can resolve one by one) it sleeps the longest while such a
+node runs.
 """
 
 from __future__ import annotations
@@ -45,55 +55,51 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from runadvisor.machine import register_background
-from runadvisor.profiles._procfs import make_reader, open_ro, thread_reader
+from runadvisor.profiles._procfs import open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
-DEFAULT_MAX_INTERVAL = 0.01  # sleep grows to this as the running nodes age (age / 10)
+DEFAULT_MAX_INTERVAL = 0.05  # sleep grows to this as the running nodes age
+GROWTH = 0.5  # sleep = age of the busy period * GROWTH, within [interval, max_interval]
+TINY_RUN = 32  # after this many nodes in a row shorter than the threshold, sleep the longest
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
+_RECHECK = 0.0005  # an overdue monitor found waiting for a CPU is looked at again after this
 
 _perf_counter = time.perf_counter
 _cpu_clock_of = getattr(time, "pthread_getcpuclockid", None)
 
 
-class _ThreadSched:
-    """The monitor thread's scheduler facts from procfs (Linux), to tell OS delay from GIL wait.
+class _MonitorSched:
+    """The monitor thread's scheduler counters from procfs (Linux), to tell OS delay from GIL wait.
 
     On a busy machine a sleeping thread also wakes late because no CPU is free;
     that wait is "run delay" in ``/proc/.../schedstat``, while waiting for the
     GIL is not (the thread sleeps on a condition variable). Subtracting it
-    keeps GIL-free nodes near 0 even with every core taken.
+    keeps GIL-free nodes near 0 even with every core taken. The file's third
+    field counts the times the thread got a CPU: if it has not grown since the
+    monitor's last look, the monitor has not run since, so it cannot be the
+    GIL that keeps it (still asleep, or waiting for a CPU).
     """
 
     def __init__(self, tid: int) -> None:
-        self._pread: Any = None
         self.schedstat = open_ro(f"/proc/self/task/{tid}/schedstat")
-        self.stat = open_ro(f"/proc/self/task/{tid}/stat")
-        if self.schedstat is not None or self.stat is not None:
-            self._pread = make_reader(512)
 
-    def run_delay(self) -> float:
-        """Seconds this thread has waited on a run queue so far (0 where unknown)."""
+    def read(self, pread: Callable[[int], bytes]) -> tuple[int, int] | None:
+        """(run-queue wait ns, times run) so far; None where unknown.
+
+        ``pread`` is the calling thread's reader (readers own their buffers).
+        """
         if self.schedstat is None:
-            return 0.0
+            return None
         try:
-            return int(self._pread(self.schedstat).split()[1]) / 1e9
+            fields = pread(self.schedstat).split()
+            return int(fields[1]), int(fields[2])
         except (OSError, ValueError, IndexError):
             self.schedstat = None
-            return 0.0
-
-    def runnable(self) -> bool:
-        """Whether the thread is waiting for a CPU right now (state R); False where unknown."""
-        if self.stat is None:
-            return False
-        try:
-            text = self._pread(self.stat)
-            return text[text.rindex(b")") + 2 : text.rindex(b")") + 3] == b"R"
-        except (OSError, ValueError):
-            self.stat = None
-            return False
+            return None
 
 
 def default_threshold() -> float:
@@ -101,48 +107,92 @@ def default_threshold() -> float:
     return min(0.001, sys.getswitchinterval() / 2)
 
 
-def _nothing() -> None:
-    return None
+class NodeThread:
+    """A thread that runs nodes in this process: its clocks and its GIL-held counter.
 
-
-class _Slot:
-    """One node running in one thread of this process.
-
-    ``busy`` is how long the thread has run or waited for a CPU, at the last
-    look: CPU time plus run-queue wait from its ``schedstat`` when the probe
-    passes that file, else CPU time from its CPU clock. A thread that holds the
-    GIL while the OS keeps it off the CPU is still busy; one that sleeps or
-    waits for the GIL is not.
+    ``sched_fd`` is its open ``/proc/self/task/<tid>/schedstat`` (Linux), read
+    by the probe for CPU wait and by the monitor for shares; elsewhere
+    ``clock`` is its CPU clock. ``held`` only grows: seconds of late cycles
+    attributed to this thread while it was active. ``busy`` is how long the
+    thread had run or waited for a CPU at the last look, in nanoseconds (CPU
+    time plus run-queue wait; CPU time where schedstat is missing): a thread
+    that holds the GIL while the OS keeps it off the CPU is still busy, one that
+    sleeps or waits for the GIL is not. ``mark`` is when the part of the current
+    cycle it is active for began; ``recent`` its share of the last cycle it was
+    active in (0 for a cycle on time, None before its node's first).
+    ``last``/``last_at`` keep the probe's latest schedstat reading and when it
+    was taken, so that a node starting right after another on this thread can
+    begin from it instead of reading again.
     """
 
-    __slots__ = ("busy", "clock", "held", "mark", "sched_fd")
+    __slots__ = (
+        "busy",
+        "clock",
+        "generation",
+        "held",
+        "last",
+        "last_at",
+        "mark",
+        "recent",
+        "sched_fd",
+    )
 
-    def __init__(self, now: float, sched_fd: int | None, busy: float | None = None) -> None:
-        self.clock: int | None = None
-        self.sched_fd = sched_fd
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
         self.held = 0.0
-        self.mark = now  # start of the part of the current cycle this slot was present for
-        if sched_fd is None and _cpu_clock_of is not None:
+        self.busy = 0
+        self.mark = 0.0
+        self.recent: float | None = None  # its share of the last cycle it was looked at in
+        self.last: tuple[int, int] | None = None
+        self.last_at = -1.0
+        self.clock: int | None = None
+        self.sched_fd = open_ro(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        if self.sched_fd is None and _cpu_clock_of is not None:
             try:
                 self.clock = _cpu_clock_of(threading.get_ident())
             except (OSError, AttributeError):  # pragma: no cover - platform without it
                 self.clock = None
-        if busy is None or sched_fd is None:
-            busy = self.read_busy(thread_reader())
-        self.busy = busy or 0.0
 
-    def read_busy(self, pread: Any) -> float | None:
-        """Seconds this thread has run or waited for a CPU so far; None if unknown here."""
+    def read_sched(self, pread: Callable[[int], bytes]) -> tuple[int, int] | None:
+        """(CPU ns, run-queue wait ns) so far from schedstat; None without it."""
+        fd = self.sched_fd
+        if fd is None:
+            return None
+        try:
+            fields = pread(fd).split()
+            return int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):
+            self.sched_fd = None
+            return None
+
+    def read_busy(self, pread: Callable[[int], bytes]) -> int | None:
+        """Nanoseconds this thread has run or waited for a CPU so far; None if unknown here."""
         if self.sched_fd is not None:
-            try:
-                fields = pread(self.sched_fd).split()
-                return (int(fields[0]) + int(fields[1])) / 1e9
-            except (OSError, ValueError, IndexError):
-                self.sched_fd = None
-                return None
+            sched = self.read_sched(pread)
+            if sched is not None:
+                return sched[0] + sched[1]
         if self.clock is None:
             return None
-        return time.clock_gettime(self.clock)
+        return time.clock_gettime_ns(self.clock)
+
+    def __del__(self) -> None:
+        if self.sched_fd is not None:
+            try:
+                os.close(self.sched_fd)
+            except OSError:
+                pass
+
+
+_local = threading.local()
+_generation = 0  # bumped in a forked child: its threads' states belong to the parent
+
+
+def node_thread() -> NodeThread:
+    """The calling thread's :class:`NodeThread` (created on first use, again after fork)."""
+    state = getattr(_local, "state", None)
+    if state is None or state.generation != _generation:
+        state = _local.state = NodeThread(_generation)
+    return state
 
 
 class GilMonitor:
@@ -156,44 +206,88 @@ class GilMonitor:
     ) -> None:
         self.interval = interval
         self.max_interval = max(interval, max_interval)
-        self._sleep = interval  # the current cycle's sleep
-        self._busy_since = _perf_counter()  # when the slots last went from none to some
         self.threshold = default_threshold() if threshold is None else threshold
+        self.active: set[NodeThread] = set()  # threads running a node now
+        self.sleep = interval  # the current cycle's sleep
+        self.last_wake = _perf_counter()
+        self.busy_since = self.last_wake  # when the active set last went from empty to not
+        self.last_active = self.last_wake  # when a node last ended
+        self.idle = True  # not started yet, or parked on the condition: begin() wakes it
+        self._cut = False  # set with a notify to end the monitor's nap early
+        self.tiny = 0  # nodes in a row that ended within the threshold of the busy period's start
         self._cond = threading.Condition(threading.Lock())
-        self._slots: dict[int, _Slot] = {}
-        self._last_wake = _perf_counter()
         self._thread: threading.Thread | None = None
         self._quit = False  # set to end the thread (before a fork)
         self._token: int | None = None  # registration with runadvisor.machine
-        self._idle = False  # parked on the condition, waiting for a slot
-        self._sched: _ThreadSched | None = None  # set by the monitor thread
-        self._pread: Any = None  # the monitor thread's own /proc reader
-        self._run_delay = 0.0  # the monitor's run-queue wait at its last wake-up
-        self._last_active = _perf_counter()
+        self._sched: _MonitorSched | None = None  # set by the monitor thread
+        self._counters: tuple[int, int] | None = None  # its schedstat at its last wake-up
+        self._verdict = (-1.0, False, -1.0)  # (cycle's last_wake, waits for the GIL, when looked)
         # diagnostics
         self.wakeups = 0
         self.late = 0
         self.unattributed = 0.0
 
-    def register(self, sched_fd: int | None = None, busy: float | None = None) -> _Slot:
-        """Start measuring the calling thread (call in the thread that runs the node).
+    # called by the probe, in the node's thread ---------------------------------
+    def begin(self, thread: NodeThread, now: float) -> float:
+        """``thread`` starts a node at ``now``; returns its held counter to subtract at the end.
 
-        ``sched_fd``: the thread's open ``/proc/.../schedstat``, if the caller has
-        one; ``busy``: what the caller just read from it (CPU + run-queue seconds).
+        The caller has set ``thread.busy`` (CPU + run-queue ns) from a reading
+        just taken. No lock: the GIL orders these few operations, and only the
+        first node after the monitor parked takes the lock to wake it.
         """
-        now = _perf_counter()
-        slot = _Slot(now, sched_fd, busy)
-        with self._cond:
-            if not self._slots:
-                self._busy_since = now
-            if self._idle:
-                # The monitor is parked: its next cycle starts now.
-                self._idle = False
-                self._last_wake = now
+        thread.mark = now
+        thread.recent = None
+        active = self.active
+        if not active:
+            self.busy_since = now
+        active.add(thread)
+        if self.idle:
+            self._wake_up(now)
+        return thread.held
+
+    def end(self, thread: NodeThread, now: float, busy: int | None) -> float:
+        """``thread``'s node ended at ``now``; returns its held counter, pending part included.
+
+        ``busy`` is the thread's CPU + run-queue ns read just now (None:
+        unknown). If the monitor is overdue (a node shorter than a cycle that
+        runs Python keeps it from waking at all) and not waiting for a CPU, the
+        unfinished cycle counts as held too, shared with the other active threads.
+        """
+        self.active.discard(thread)
+        self.last_active = now
+        self.tiny = self.tiny + 1 if now - self.busy_since < self.threshold else 0
+        last = self.last_wake
+        if now - last > self.sleep + self.threshold and self._waits_for_the_gil(now, last):
+            self._settle(thread, now, last, busy)
+        elif thread.recent:
+            # Ended mid-nap: the stretch since the monitor last looked is
+            # unknown; count it as the last look found this thread (a long
+            # Python node would otherwise lose up to a whole nap at its end).
+            thread.held += (now - max(last, thread.mark)) * thread.recent
+        if (
+            not self.active
+            and self.sleep > 2 * self.interval
+            and now - self.busy_since > self.sleep
+        ):
+            # A long node ended and nothing else runs: the monitor is in a long
+            # nap that would leave the next nodes unwatched. Cut it short: a new
+            # cycle starts now with no nap, so the monitor is due at once (and
+            # overdue for a node that holds the GIL until it gets it).
+            with self._cond:
+                self._cut = True
+                self.busy_since = self.last_wake = now
+                self.sleep = 0.0
                 self._cond.notify()
-            self._slots[id(slot)] = slot
+        return thread.held
+
+    def _wake_up(self, now: float) -> None:
+        """Start the monitor thread, or wake it from its parking; its next cycle starts now."""
+        with self._cond:
+            if not self.idle:
+                return
+            self.idle = False
+            self.last_wake = now
             if self._thread is None:
-                self._last_wake = now
                 self._quit = False
                 self._thread = threading.Thread(
                     target=self._run, name="runadvisor-gil-monitor", daemon=True
@@ -201,134 +295,192 @@ class GilMonitor:
                 self._thread.start()
                 if self._token is None:  # a process pool about to fork stops it first
                     self._token = register_background(self._pause, _nothing, self._threads)
-        return slot
+            else:
+                self._cond.notify()
 
     def _pause(self) -> None:
-        """End the monitor thread (around a fork); the next node to register restarts it."""
+        """End the monitor thread (around a fork); the next node to begin restarts it."""
         with self._cond:
             thread = self._thread
             self._quit = True
-            self._idle = False
+            self._cut = True
             self._cond.notify_all()
         if thread is not None:
             thread.join()
         with self._cond:
             if self._thread is thread:
                 self._thread = None
+                self.idle = True
 
     def _threads(self) -> list[threading.Thread]:
         thread = self._thread
         return [thread] if thread is not None else []
 
-    def unregister(self, slot: _Slot) -> float:
-        """Stop measuring ``slot``; returns the seconds of GIL holding attributed to it.
+    def _waits_for_the_gil(self, now: float, last: float) -> bool:
+        """Whether the overdue monitor waits for the GIL rather than for a CPU.
 
-        If the monitor is overdue right now, the current (unfinished) cycle is
-        counted as held too: a node shorter than the switch interval that runs
-        Python keeps the monitor from waking at all.
+        It does when it has run since its last wake-up (so its nap is over) and
+        is late by more than the threshold beyond its run-queue wait. A yes
+        holds until the monitor's next wake-up (it cannot stop waiting for the
+        GIL without getting it), so the nodes ending meanwhile do not read
+        procfs again; a no is looked at again after ``_RECHECK`` seconds.
         """
-        now = _perf_counter()
-        with self._cond:
-            self._slots.pop(id(slot), None)
-            self._last_active = now
-            last = self._last_wake
-            sched = self._sched
-            overdue = now - last > self._sleep + self.threshold
-            if overdue and not (sched is not None and sched.runnable()):
-                # Overdue and not waiting for a CPU: it waits for the GIL we hold.
-                slot.held += self._pending_share(slot, now - max(last, slot.mark))
-        return slot.held
+        cycle, verdict, looked = self._verdict
+        if cycle == last and (verdict or now - looked < _RECHECK):
+            return verdict
+        sched, counters = self._sched, self._counters
+        current = None if sched is None else sched.read(thread_reader())
+        if current is None or counters is None:
+            verdict = True  # no counters here (or not started yet): lateness is all we know
+        elif current[1] == counters[1]:
+            verdict = False  # has not run since: still waiting for a CPU
+        else:
+            delay = (current[0] - counters[0]) / 1e9
+            verdict = now - last - delay > self.sleep + self.threshold
+        self._verdict = (last, verdict, now)
+        return verdict
 
-    def _pending_share(self, slot: _Slot, period: float) -> float:
-        """``slot``'s part of an unfinished late cycle of ``period`` seconds (baselines kept)."""
-        pread = thread_reader()
-        mine = slot.read_busy(pread)
-        if mine is None:
-            return period / (len(self._slots) + 1)
-        mine = max(0.0, mine - slot.busy)
-        total = mine
-        for other in self._slots.values():
-            busy = other.read_busy(pread)
+    def _settle(self, ending: NodeThread, now: float, last: float, busy: int | None) -> None:
+        """Count the unfinished late cycle up to ``now``, as the monitor will count its rest.
+
+        Shared like a whole cycle (see :meth:`_account`) among ``ending`` and the
+        threads still active, whose marks then move to ``now``: the monitor's
+        next wake-up, or the next node that ends overdue, counts only what
+        follows, so no stretch is counted twice.
+        """
+        pread = None
+        if busy is None:
+            pread = thread_reader()
+            busy = ending.read_busy(pread)
+        others = list(self.active)
+        if not others:  # the common case: no other node runs in this process
+            ending.recent = 1.0 if busy is None or busy > ending.busy else 0.0
+            ending.held += (now - max(last, ending.mark)) * ending.recent
             if busy is not None:
-                total += max(0.0, busy - other.busy)
-        return period * mine / total if total > 0 else 0.0
+                ending.busy = busy
+            ending.mark = now
+            return
+        pread = pread or thread_reader()
+        used = [(ending, busy)] + [(other, other.read_busy(pread)) for other in others]
+        self._share(used, last, now)
 
+    def _share(self, used: list[tuple[NodeThread, int | None]], start: float, now: float) -> bool:
+        """Add a late stretch ``[start, now]`` to the threads in ``used`` (thread, busy now).
+
+        Each gets the part of the stretch since its mark, weighted by how busy
+        it was since its last look (equal parts where no clock tells); marks
+        and baselines move to ``now``. False when nobody was busy in it.
+        """
+        deltas = []
+        total = 0
+        for thread, busy in used:
+            delta = None
+            if busy is not None:
+                delta = busy - thread.busy if busy > thread.busy else 0
+                thread.busy = busy
+                total += delta
+            deltas.append(delta)
+        attributed = False
+        for (thread, _), delta in zip(used, deltas):
+            share = 1 / len(used)  # no per-thread clock: equal shares
+            if delta is not None:
+                share = delta / total if total > 0 else 0.0
+            thread.held += (now - max(start, thread.mark)) * share
+            thread.recent = share
+            attributed = attributed or share > 0
+            thread.mark = now
+        return attributed
+
+    # the monitor thread ----------------------------------------------------------
     def _run(self) -> None:
-        sleep = time.sleep
-        self._pread = thread_reader()
-        sched = self._sched = _ThreadSched(threading.get_native_id())
-        self._run_delay = sched.run_delay()
-        with self._cond:
+        pread = thread_reader()
+        sched = _MonitorSched(threading.get_native_id())
+        counters = self._counters = sched.read(pread)
+        self._sched = sched
+        cond = self._cond
+        with cond:
             # Our own start-up (thread, ctypes) held the GIL, not a node: start afresh.
-            self._last_wake = _perf_counter()
+            self.last_wake = _perf_counter()
         while True:
-            with self._cond:
-                if not self._slots and _perf_counter() - self._last_active > IDLE_AFTER:
-                    # Park until a node registers. Not at every gap between nodes:
+            if not self.active and _perf_counter() - self.last_active > IDLE_AFTER:
+                with cond:
+                    # Park until a node begins. Not at every gap between nodes:
                     # waking a parked thread per node would cost a GIL hand-off each.
-                    self._idle = True
-                    while self._idle:
-                        self._cond.wait()
+                    # A node that began after the check above finds `idle` set and
+                    # wakes us, or we see it here.
+                    self.idle = True
+                    while self.idle and not self.active and not self._quit:
+                        cond.wait()
+                    if self._quit:
+                        return
+                    if self.idle:
+                        self.idle = False
+                        self.last_wake = _perf_counter()
+                counters = self._counters = sched.read(pread)
+            start = self.last_wake
+            # Short cycles while nodes are young, longer ones for long nodes:
+            # each wake-up preempts a worker when every core is busy.
+            age = start - self.busy_since
+            if self.tiny >= TINY_RUN and age < self.threshold:
+                # A run of nodes too short for any cycle to resolve (a long
+                # chain of small steps): looking often would cost them a GIL
+                # hand-off every 2 ms and tell nothing about each of them.
+                nap = self.max_interval
+            else:
+                nap = min(self.max_interval, max(self.interval, age * GROWTH))
+            self.sleep = nap
+            with cond:
                 if self._quit:
                     return
-                start = self._last_wake
-                # Short cycles while nodes are young, longer ones for long nodes:
-                # each wake-up preempts a worker when every core is busy.
-                nap = (start - self._busy_since) / 10
-                nap = self._sleep = min(self.max_interval, max(self.interval, nap))
-            sleep(nap)
+                notified = cond.wait(nap)
+                if self._quit:
+                    return
+                if notified and self._cut:
+                    # A long node ended and nothing else runs: end() made the
+                    # cycle start then with no nap (see end()).
+                    start, nap = self.last_wake, 0.0
+                self._cut = False
             now = _perf_counter()
-            delay = sched.run_delay()
-            with self._cond:
-                self._wake(start, now, delay - self._run_delay, nap)
-                self._run_delay = delay
-                self._last_wake = now
+            previous, counters = counters, sched.read(pread)
+            delay = 0.0
+            if previous is not None and counters is not None:
+                delay = (counters[0] - previous[0]) / 1e9
+            self._account(start, now, delay, nap, pread)
+            self.last_wake = now
+            self._counters = counters
 
-    def _wake(
-        self, start: float, now: float, os_delay: float = 0.0, nap: float | None = None
+    def _account(
+        self,
+        start: float,
+        now: float,
+        os_delay: float = 0.0,
+        nap: float | None = None,
+        pread: Callable[[int], bytes] | None = None,
     ) -> None:
         """Account one cycle ``[start, now]`` (a sleep of ``nap``) with ``os_delay`` of CPU wait.
 
         The cycle is GIL-held when it ran late by more than the threshold beyond
-        what the OS scheduler explains. Its whole length is then shared among
-        the slots by how busy each thread was in it (lock held).
+        what the OS scheduler explains. Its length is then shared among the
+        active threads by how busy each was in it. Runs with the GIL held and
+        without blocking, so no node begins or ends half-way through.
         """
         self.wakeups += 1
-        slots = self._slots
-        if not slots:
+        threads = list(self.active)
+        if not threads:
             return
+        pread = pread or thread_reader()
         nap = self.interval if nap is None else nap
-        late = now - start - os_delay > nap + self.threshold
-        used: list[tuple[_Slot, float | None]] = []
-        total = 0.0
-        pread = self._pread
-        for key, slot in list(slots.items()):
-            try:
-                busy = slot.read_busy(pread)
-            except OSError:  # its thread is gone without unregistering
-                del slots[key]
-                continue
-            delta = None
-            if busy is not None:
-                delta = max(0.0, busy - slot.busy)
-                slot.busy = busy
-                total += delta
-            used.append((slot, delta))
-        if late:
+        used = [(thread, thread.read_busy(pread)) for thread in threads]
+        if now - start - os_delay > nap + self.threshold:
             self.late += 1
-            attributed = False
-            for slot, delta in used:
-                period = now - max(start, slot.mark)
-                if delta is None:  # no per-thread clock: equal shares
-                    slot.held += period / len(used)
-                    attributed = True
-                elif total > 0 and delta > 0:
-                    slot.held += period * delta / total
-                    attributed = True
-            if not attributed:
+            if not self._share(used, start, now):
                 self.unattributed += now - start
-        for slot, _ in used:
-            slot.mark = now
+            return
+        for thread, busy in used:  # on time: nobody held the GIL at this look
+            if busy is not None:
+                thread.busy = busy
+            thread.recent = 0.0
+            thread.mark = now
 
 
 _monitor: GilMonitor | None = None
@@ -336,7 +488,7 @@ _monitor_lock = threading.Lock()
 
 
 def get_monitor(interval: float = DEFAULT_INTERVAL, threshold: float | None = None) -> GilMonitor:
-    """This process's monitor, created on first use (its thread starts on first register)."""
+    """This process's monitor, created on first use (its thread starts with the first node)."""
     global _monitor
     monitor = _monitor
     if monitor is None:
@@ -362,11 +514,16 @@ def monitor_stats() -> dict[str, Any]:
     }
 
 
+def _nothing() -> None:
+    return None
+
+
 def _after_fork_in_child() -> None:
     # Threads do not survive fork and the lock may have been held: start afresh.
-    global _monitor, _monitor_lock
+    global _monitor, _monitor_lock, _generation
     _monitor = None
     _monitor_lock = threading.Lock()
+    _generation += 1
 
 
 if hasattr(os, "register_at_fork"):

@@ -3,9 +3,11 @@
 The runner calls ``before()`` right before a node's inputs load and
 ``after(state, outputs)`` right after its outputs are produced, in the thread
 or process that runs the node, and hands the returned dict back to the parent
-as ``NodeEvent.extras``. The probe is a small picklable object; its per-process
-state (open /proc files, the GIL monitor, the count of nodes in flight) lives
-in module globals that are rebuilt after a fork.
+as ``NodeEvent.extras``: one key, :data:`READING`, whose value is a plain tuple
+of :data:`FIELDS` (cheap to build and to pickle back from a worker process;
+:func:`unpack` names them). The probe is a small picklable object; its
+per-process state (open /proc files, the GIL monitor, the count of nodes in
+flight) lives in module globals that are rebuilt after a fork.
 
 Memory: RSS at ``before`` (from ``/proc/self/statm``, ~1 us). When
 the node is the only one running in its process for its whole span
@@ -17,21 +19,25 @@ With concurrent nodes in one process the probe reads RSS at ``after`` too and
 the parent's sampler supplies the peak.
 
 The peak is read with ``getrusage`` (~1 us) when its mark was reset along with
-VmHWM, else from ``/proc/self/status`` (~8 us).
+VmHWM, else from ``/proc/self/status`` (~5 us).
 
 CPU wait: the node thread's run-queue wait (``/proc/.../schedstat``), i.e. how
 long it was ready to run but had no CPU: the part of ``noncpu`` that comes from
-an oversubscribed machine rather than I/O, sleep or the GIL.
+an oversubscribed machine rather than I/O, sleep or the GIL. The same reading
+gives the GIL monitor the thread's busy time (see profiles/gil.py), so a node
+costs two schedstat reads in all.
 
 /proc is read with plain ``os.pread`` while the node is alone in its process
 and without releasing the GIL (ctypes) while other nodes run beside it.
 
-Cost: ~10 us per node (before + after, GIL monitor included), plus pickling
-when output sizes are asked for.
+Cost: ~5 system calls of ~1 us and a few microseconds of Python per node
+(before + after, GIL monitor included), plus pickling when output sizes are
+asked for.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -42,43 +48,60 @@ from typing import Any
 from runadvisor.profiles import gil as _gil
 from runadvisor.profiles._procfs import thread_reader
 
-# Keys this probe puts into NodeEvent.extras (prefixed: extras of all probes share a dict).
-RSS_START = "profile.rss_start"
-RSS_END = "profile.rss_end"
-PEAK_RSS = "profile.peak_rss"
-GIL_HELD = "profile.gil_held"
-OUT_BYTES = "profile.out_bytes"
-CPU_WAIT = "profile.cpu_wait"
-PROBE_ERROR = "profile.probe_error"
+# The key this probe puts into NodeEvent.extras (extras of all probes share a dict),
+# and the fields of the tuple stored under it, in order.
+READING = "profile"
+FIELDS = ("rss_start", "rss_end", "peak_rss", "gil_held", "cpu_wait", "out_bytes", "probe_error")
+
+
+def unpack(extras: dict[str, Any] | None) -> dict[str, Any]:
+    """This probe's reading in ``extras`` as a dict of :data:`FIELDS` (empty if absent)."""
+    reading = (extras or {}).get(READING)
+    return {} if reading is None else dict(zip(FIELDS, reading))
+
 
 try:
-    import resource as _resource
+    from resource import RUSAGE_SELF as _RUSAGE_SELF
+    from resource import getrusage as _getrusage
 except ImportError:  # pragma: no cover - Windows
-    _resource = None  # type: ignore[assignment]
+    _getrusage = None  # type: ignore[assignment]
 
 # getrusage's peak may keep a mark that clear_refs did not reset (some kernels
 # fold exited threads' peaks into it): trust it only if it is this close to RSS
 # right after the reset.
 _MAXRSS_SLACK = 4 * 2**20
+# A node starting within this long of the previous node's end on the same thread
+# begins from that node's schedstat reading instead of reading again.
+_REUSE_SCHED = 0.0002
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _perf_counter = time.perf_counter
 
 
+_pread = os.pread
+
+
 def _os_read(fd: int) -> bytes:
-    return os.pread(fd, 8192, 0)
+    return _pread(fd, 8192, 0)
 
 
 class _ProcessState:
-    """Per-process bookkeeping: open /proc files and the nodes in flight here."""
+    """Per-process bookkeeping: open /proc files and the nodes in flight here.
+
+    ``running`` holds one entry per node running in this process and
+    ``ticks`` counts every node start and end, both without a lock: a list's
+    ``append``/``pop`` and ``next()`` on a counter are single atomic steps. A
+    node was alone for its whole span when it was the only entry at its start
+    and nobody ticked between its start and its end.
+    """
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.inflight = 0
-        self.starts = 0
+        self.running: list[None] = []
+        self.ticks = itertools.count()
         self.statm = _open("/proc/self/statm", os.O_RDONLY)
         self.status = _open("/proc/self/status", os.O_RDONLY)
         self.clear_refs = _open("/proc/self/clear_refs", os.O_WRONLY)
+        self.high: tuple[int, int] | None = None  # (peak, tick) at the last node's end, alone
         self._psutil: Any = None
 
     def rss(self, read: Callable[[int], bytes] = _os_read) -> int | None:
@@ -109,12 +132,6 @@ class _ProcessState:
             self.clear_refs = None
             return False
 
-    def maxrss(self) -> int | None:
-        """``getrusage`` peak RSS in bytes (Linux reports KiB); ~1 us against ~8 us for status."""
-        if _resource is None:
-            return None
-        return _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss * 1024
-
     def peak_and_rss(
         self, read: Callable[[int], bytes] = _os_read
     ) -> tuple[int | None, int | None]:
@@ -140,48 +157,6 @@ def _open(path: str, flags: int) -> int | None:
     try:
         return os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return None
-
-
-class _SchedFd:
-    """This thread's /proc schedstat, open for the thread's life (closed when it ends)."""
-
-    __slots__ = ("fd", "pid")
-
-    def __init__(self) -> None:
-        self.pid = 0
-        self.fd = _open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
-
-    def __del__(self) -> None:
-        if self.fd is not None:
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
-
-
-_thread_local = threading.local()
-
-
-def sched_fd() -> int | None:
-    """The calling thread's open ``/proc/.../schedstat`` (Linux), or None."""
-    sched = getattr(_thread_local, "sched", None)
-    if sched is None or sched.pid != os.getpid():
-        sched = _thread_local.sched = _SchedFd()
-        sched.pid = os.getpid()
-    return sched.fd
-
-
-def read_sched(
-    fd: int | None, read: Callable[[int], bytes] = _os_read
-) -> tuple[float, float] | None:
-    """(CPU seconds, seconds waited for a CPU) so far of the thread of schedstat ``fd``."""
-    if fd is None:
-        return None
-    try:
-        fields = read(fd).split()
-        return int(fields[0]) / 1e9, int(fields[1]) / 1e9
-    except (OSError, ValueError, IndexError):
         return None
 
 
@@ -233,8 +208,8 @@ def pickled_size(obj: Any) -> int | None:
 class TaskProbe:
     """Measures one node in its worker; picklable, cheap, and never raises.
 
-    ``before()`` returns a small tuple; ``after()`` returns a dict with the
-    ``profile.*`` keys above.
+    ``before()`` returns a small tuple; ``after()`` returns ``{READING: tuple}``
+    (see :data:`FIELDS`; a field is None where it was not measured).
     """
 
     def __init__(
@@ -254,77 +229,109 @@ class TaskProbe:
 
     def before(self) -> Any:
         """Mark the node's start in this process: count it in flight, reset peak, note RSS."""
-        counted = None
+        proc = None
         try:
-            state = _process_state()
-            with state.lock:
-                state.inflight += 1
-                state.starts += 1
-                alone = state.inflight == 1
-                starts = state.starts
-            counted = state
-            # Alone in this process, plain os.pread is cheapest; with other nodes
-            # running here, read without releasing the GIL (getting it back from
-            # a Python-bound neighbour can take a whole switch interval).
-            read = _os_read if alone else thread_reader()
-            peak_reset = alone and self.reset_peak and state.reset_peak()
-            rss = state.rss(read)
-            # How to read the peak at after(): 1 = getrusage (cheap), 2 = /proc status.
-            peak_mode = 0
-            if peak_reset:
-                peak_mode = 2
-                maxrss = state.maxrss()
-                if maxrss is not None and rss is not None and maxrss - rss <= _MAXRSS_SLACK:
-                    peak_mode = 1
-            fd = sched_fd()
-            sched = read_sched(fd, read)
-            delay = None if sched is None else sched[1]
-            # Register with the GIL monitor last and unregister first: the reads
-            # around it may release the GIL, which would wake the monitor mid-measure.
-            slot = None
-            if self.gil and _gil_enabled():
-                monitor = _gil.get_monitor(self.gil_interval, self.gil_threshold)
-                slot = monitor.register(fd, None if sched is None else sched[0] + sched[1])
-            return (state, starts, peak_mode, rss, slot, fd, delay, _perf_counter())
+            now = _perf_counter()
+            proc = _state or _process_state()
+            running = proc.running
+            running.append(None)
+            tick = next(proc.ticks)
+            thread = _gil.node_thread()
+            if len(running) == 1:
+                # Alone in this process: plain os.pread is cheapest (the common
+                # path, written out: every call here is paid once per node).
+                read = _os_read
+                statm = proc.statm
+                rss = proc.rss() if statm is None else int(_pread(statm, 128, 0).split()[1]) * _PAGE
+                high = proc.high
+                if (
+                    high is not None
+                    and high[1] == tick - 1
+                    and rss is not None
+                    and high[0] - rss <= _MAXRSS_SLACK
+                ):
+                    # The node before ended just now, alone, with the kernel's
+                    # mark within the slack of RSS: no need to reset it (a peak
+                    # read at the end is this node's, give or take that slack).
+                    reset = self.reset_peak
+                else:
+                    reset = self.reset_peak and proc.reset_peak()
+            else:
+                # Other nodes run here: read without releasing the GIL (getting it
+                # back from a Python-bound neighbour can take a whole switch interval).
+                read = thread_reader()
+                reset = False
+                rss = proc.rss(read)
+            # Right after the previous node on this thread, its closing reading
+            # is this node's opening one: what ran in between (the scheduler, a
+            # few microseconds) is counted in, the system call is saved.
+            sched = thread.last
+            if sched is None or now - thread.last_at > _REUSE_SCHED:
+                sched = thread.read_sched(read)
+            # Begin with the GIL monitor last and end with it after the last read:
+            # a read that releases the GIL lets a waiting monitor account its late
+            # cycle while this node still counts as running.
+            monitor = held = None
+            if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
+                monitor = _gil._monitor or _gil.get_monitor(self.gil_interval, self.gil_threshold)
+                if sched is not None:
+                    thread.busy = sched[0] + sched[1]
+                else:
+                    thread.busy = thread.read_busy(read) or 0
+                held = monitor.begin(thread, now)
+            return (proc, tick, reset, rss, thread, sched, monitor, held, now)
         except Exception as exc:  # a probe must never break a run
-            if counted is not None:  # after() will not undo the count: do it here
-                with counted.lock:
-                    counted.inflight -= 1
+            if proc is not None and proc.running:  # after() will not undo the count
+                proc.running.pop()
             return exc
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
-        """Read what happened since ``before``: GIL held, RSS and peak, output sizes."""
-        if isinstance(state, BaseException):
-            return {PROBE_ERROR: f"{type(state).__name__}: {state}"}
-        extras: dict[str, Any] = {}
+        """Read what happened since ``before``: GIL held, CPU wait, RSS and peak, output sizes."""
+        if type(state) is not tuple:
+            return {READING: _failed(state)}
         try:
-            proc, starts, peak_mode, rss_start, slot, fd, delay_start, t_start = state
-            now = _perf_counter()
-            if slot is not None:
-                held = _gil.get_monitor().unregister(slot)
-                extras[GIL_HELD] = min(held, now - t_start)
-            elif self.gil:
-                extras[GIL_HELD] = 0.0  # no GIL in this interpreter: nothing to hold
-            with proc.lock:
-                proc.inflight -= 1
-                alone = peak_mode and proc.starts == starts
-                read = _os_read if proc.inflight == 0 else thread_reader()
-            if delay_start is not None:
-                sched = read_sched(fd, read)
+            proc, tick, reset, rss_start, thread, sched0, monitor, held0, t0 = state
+            running = proc.running
+            running.pop()
+            read = thread_reader() if running else _os_read
+            cpu_wait = sched = None
+            if sched0 is not None:
+                sched = thread.read_sched(read)
                 if sched is not None:
-                    extras[CPU_WAIT] = max(0.0, sched[1] - delay_start)
-            extras[RSS_START] = rss_start
-            if alone and peak_mode == 1:
-                extras[PEAK_RSS] = proc.maxrss()  # the peak is what matters: skip RSS at end
-            elif alone:
-                extras[PEAK_RSS], extras[RSS_END] = proc.peak_and_rss(read)
+                    waited = sched[1] - sched0[1]
+                    cpu_wait = waited / 1e9 if waited > 0 else 0.0
+            now = _perf_counter()
+            thread.last = sched
+            thread.last_at = now
+            held = None
+            if monitor is not None:
+                busy = None if sched is None else sched[0] + sched[1]
+                held = monitor.end(thread, now, busy) - held0
+                if held > now - t0:
+                    held = now - t0
+            elif self.gil:
+                held = 0.0  # no GIL in this interpreter: nothing to hold
+            rss_end = peak = None
+            if reset and (end_tick := next(proc.ticks)) == tick + 1:
+                # Alone for the whole span: the kernel's mark is the node's peak.
+                # getrusage (~1 us) is max(that, what exited threads left); near
+                # the start it is the peak within _MAXRSS_SLACK, above it the
+                # exact VmHWM comes from /proc/self/status (~5 us).
+                if _getrusage is not None and rss_start is not None:
+                    peak = _getrusage(_RUSAGE_SELF).ru_maxrss * 1024
+                    if peak - rss_start > _MAXRSS_SLACK:
+                        peak, rss_end = proc.peak_and_rss(read)
+                else:
+                    peak, rss_end = proc.peak_and_rss(read)
+                proc.high = None if peak is None else (peak, end_tick)
             else:
-                extras[RSS_END] = proc.rss(read)
+                rss_end = proc.rss(read)
+            sizes = None
             if self.measure_output_bytes and outputs is not None:
-                extras[OUT_BYTES] = {name: pickled_size(value) for name, value in outputs.items()}
+                sizes = {name: pickled_size(value) for name, value in outputs.items()}
+            return {READING: (rss_start, rss_end, peak, held, cpu_wait, sizes, None)}
         except Exception as exc:  # a probe must never break a run
-            extras[PROBE_ERROR] = f"{type(exc).__name__}: {exc}"
-        return extras
+            return {READING: _failed(exc)}
 
     def __repr__(self) -> str:
         return (
@@ -333,6 +340,8 @@ class TaskProbe:
         )
 
 
-def _gil_enabled() -> bool:
-    probe = getattr(sys, "_is_gil_enabled", None)
-    return True if probe is None else bool(probe())
+def _failed(exc: BaseException) -> tuple[Any, ...]:
+    return (None, None, None, None, None, None, f"{type(exc).__name__}: {exc}")
+
+
+_is_gil_enabled = getattr(sys, "_is_gil_enabled", None)  # None: this Python always has a GIL

@@ -26,6 +26,7 @@ from runadvisor.exceptions import add_note
 from runadvisor.profiles import gil as _gil
 from runadvisor.profiles import probe as _probe
 from runadvisor.profiles.machine import collect_machine
+from runadvisor.profiles.probe import READING
 from runadvisor.profiles.records import NodeRecord, RunProfile, _now_iso
 from runadvisor.profiles.sampler import (
     DEFAULT_INTERVAL,
@@ -141,8 +142,7 @@ class Profiler:
     ) -> RunProfile:
         assert self._t0 is not None
         specs, edges = _pipeline_facts(self.pipeline)
-        records = [self._record(event, specs, sampler) for event in list(self._events)]
-        records.sort(key=lambda r: (r.start, r.name))
+        records = _records(list(self._events), self._t0, specs, sampler)
         probe = self.task_probe
         settings = {
             "measure_output_bytes": probe.measure_output_bytes,
@@ -169,68 +169,90 @@ class Profiler:
             settings=settings,
         )
 
-    def _record(
-        self, event: Any, specs: dict[str, tuple[list[str], list[str], list[str]]], sampler: Any
-    ) -> NodeRecord:
-        assert self._t0 is not None
-        extras = getattr(event, "extras", None) or {}
-        start = event.start - self._t0
-        end = event.end - self._t0
-        wall = max(0.0, end - start)
-        tags, inputs, outputs = specs.get(event.node, ([], [], []))
 
-        gil = extras.get(_probe.GIL_HELD)
+def _records(
+    events: list[Any],
+    t0: float,
+    specs: dict[str, tuple[list[str], list[str], list[str]]],
+    sampler: TreeSampler | None,
+) -> list[NodeRecord]:
+    """One NodeRecord per event, times relative to ``t0``, sorted by start.
+
+    Runs once, when the profiler stops, for every node of the run: kept to
+    plain local work per event (the sampler is asked only where the probe did
+    not see the node's peak or start).
+    """
+    records = []
+    append = records.append
+    no_reading = (None, None, None, None, None, None, None)
+    for event in events:
+        start = event.start - t0
+        end = event.end - t0
+        wall = end - start if end > start else 0.0
+        cpu = event.cpu
+        pid = event.pid
+        extras = event.extras
+        reading = extras.get(READING) if extras else None
+        rss_start, rss_end, peak, gil, cpu_wait, by_output, _ = reading or no_reading
         if gil is not None:
-            gil = max(0.0, min(float(gil), wall))
-
-        cpu_wait = extras.get(_probe.CPU_WAIT)
+            gil = 0.0 if gil < 0 else wall if gil > wall else gil
         if cpu_wait is not None:
-            cpu_wait = max(0.0, min(float(cpu_wait), wall - min(wall, float(event.cpu))))
+            room = wall - cpu if wall > cpu else 0.0
+            cpu_wait = 0.0 if cpu_wait < 0 else room if cpu_wait > room else cpu_wait
 
-        rss_start = extras.get(_probe.RSS_START)
-        rss_end = extras.get(_probe.RSS_END)
-        hwm = extras.get(_probe.PEAK_RSS)
-        sampled = sampler.peak_rss(event.pid, start, end) if sampler is not None else None
-        readings = [v for v in (hwm, sampled, rss_start, rss_end) if v is not None]
-        peak = max(readings) if readings else None
-        if hwm is not None:
-            source = "hwm"
-        elif sampled is not None:
-            source = "sampler"
-        elif readings:
-            source = "probe"
+        if peak is not None:
+            # The kernel's mark is the exact peak of the node's span: no sample
+            # in that span can exceed it.
+            source: str | None = "hwm"
         else:
-            source = None
+            sampled = None if sampler is None else sampler.peak_rss(pid, start, end)
+            source = "sampler" if sampled is not None else None
+            for value in (sampled, rss_start, rss_end):
+                if value is not None and (peak is None or value > peak):
+                    peak = value
+            if source is None and peak is not None:
+                source = "probe"
         baseline = rss_start
         if baseline is None and sampler is not None:
-            baseline = sampler.rss_before(event.pid, start)
-        delta = max(0, peak - baseline) if peak is not None and baseline is not None else None
+            baseline = sampler.rss_before(pid, start)
+        delta = None
+        if peak is not None and baseline is not None:
+            delta = peak - baseline if peak > baseline else 0
 
-        by_output = extras.get(_probe.OUT_BYTES)
         out_bytes = None
         if by_output is not None:
+            by_output = dict(by_output)
             out_bytes = sum(size for size in by_output.values() if size is not None)
 
-        return NodeRecord(
-            name=event.node,
-            start=start,
-            end=end,
-            cpu=float(event.cpu),
-            pid=int(event.pid),
-            thread=int(event.thread),
-            tags=tags,
-            inputs=inputs,
-            outputs=outputs,
-            gil_held=gil,
-            cpu_wait=cpu_wait,
-            rss_start=baseline,
-            peak_rss=peak,
-            peak_rss_delta=delta,
-            peak_source=source,
-            out_bytes=out_bytes,
-            out_bytes_by_output=dict(by_output) if by_output is not None else None,
-            error=event.error,
+        tags, inputs, outputs = specs.get(event.node) or ([], [], [])
+        append(
+            NodeRecord(  # positional, in field order: half the cost of keywords
+                event.node,
+                start,
+                end,
+                cpu,
+                pid,
+                event.thread,
+                tags,
+                inputs,
+                outputs,
+                gil,
+                cpu_wait,
+                baseline,
+                peak,
+                delta,
+                source,
+                out_bytes,
+                by_output,
+                event.error,
+            )
         )
+    records.sort(key=_start_and_name)
+    return records
+
+
+def _start_and_name(record: NodeRecord) -> tuple[float, str]:
+    return record.start, record.name
 
 
 def profile_run(
@@ -274,18 +296,27 @@ def profile_run(
 def _pipeline_facts(
     pipeline: Any,
 ) -> tuple[dict[str, tuple[list[str], list[str], list[str]]], list[tuple[str, str]]]:
-    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one."""
+    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one.
+
+    Edges come child by child in the pipeline's order, each child's parents by
+    name: deterministic without sorting them all.
+    """
     if pipeline is None:
         return {}, []
-    specs = {
-        n.name: (sorted(getattr(n, "tags", ()) or ()), list(n.inputs), list(n.outputs))
-        for n in pipeline.nodes
-    }
-    edges: set[tuple[str, str]] = set()
+    specs = {}
+    for n in pipeline.nodes:
+        tags = n.tags
+        specs[n.name] = (sorted(tags) if tags else [], list(n.inputs), list(n.outputs))
+    edges = []
     for child, parents in (getattr(pipeline, "node_dependencies", None) or {}).items():
-        for parent in parents:
-            edges.add((parent.name, child.name))
-    return specs, sorted(edges)
+        if parents:
+            name = child.name
+            if len(parents) == 1:
+                for parent in parents:
+                    edges.append((parent.name, name))
+            else:
+                edges.extend((parent, name) for parent in sorted(p.name for p in parents))
+    return specs, edges
 
 
 def _max_workers(runner: Any) -> int | None:

@@ -9,11 +9,14 @@ milliseconds, so short runs get a dense series, and grows with the run's age
 samples in the first second, 10 a second after 2.5 s. Each wake-up of a thread
 costs the workers a preemption when every core is busy (measured: 4 ms fixed
 cost +7% on an 8-node CPU fan-out on 2 cores, against +2-4% at this rate).
-While the sampler's own wake-ups come late (more than 2 ms: a node in this
-process runs Python and holds the GIL, or every core is busy) it samples at
-most every 50 ms: each sample would otherwise force a GIL hand-off on the node
-(and let the GIL monitor wake on time in a window the sampler opened, so that
-a Python-bound node read 0.75-0.9 GIL-held instead of ~1.0).
+So it samples at most every 50 ms while its own wake-ups come late (more than
+2 ms: a node in this process runs Python and holds the GIL, or every core is
+busy) and while the tree itself keeps every usable core busy (its CPU over the
+last 0.1 s): each sample would otherwise force a GIL hand-off or a preemption
+on a node (and a GIL hand-off lets the GIL monitor wake on time in a window
+the sampler opened, so that a Python-bound node read 0.75-0.9 GIL-held instead
+of ~1.0). Exact per-node peaks do not depend on it where the probe can read
+the kernel's mark (a node alone in its process).
 Descendants are re-listed every ``10 * interval`` (at least 50 ms): from
 ``/proc/<pid>/task/*/children`` on Linux (tens of microseconds), else through
 psutil.
@@ -28,19 +31,21 @@ import bisect
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
 
-from runadvisor.machine import register_background, unregister_background
+from runadvisor.machine import register_background, unregister_background, usable_cores
 from runadvisor.profiles._procfs import make_reader, open_ro
 
 DEFAULT_INTERVAL = 0.005
 GROWTH = 0.04  # interval = age * GROWTH, clamped to [interval, max_interval]
 CONTENDED_INTERVAL = 0.05  # at least this while our wake-ups come late
 _CONTENDED_LAG = 0.002
+_SATURATION_WINDOW = 0.1  # how far back "the tree keeps every core busy" looks
 DEFAULT_MAX_INTERVAL = 0.1
 _USS_BUDGET = 100  # read USS at most every 100x what one USS pass costs
 _USS_MIN_GAP = 0.5
@@ -49,6 +54,24 @@ _USS_FIRST = 0.2  # not at the start: a run's baseline USS says little, and it c
 _perf_counter = time.perf_counter
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def next_interval(
+    age: float, late: float, interval: float, max_interval: float, saturated: bool = False
+) -> float:
+    """The sleep before the next sample, ``age`` seconds into the run.
+
+    ~25 samples per doubling of the run's age: ``interval`` (5 ms) for the
+    first 0.125 s, 20 ms at 0.5 s, ``max_interval`` (100 ms) from 2.5 s on.
+    While the last wake-up came more than 2 ms ``late`` (we waited for the GIL:
+    a node runs Python here; or for a CPU: every core busy), or the tree keeps
+    every core busy (``saturated``), at least 50 ms: each sample would cost a
+    node a hand-off or a preemption, and the GIL monitor's view a forced switch.
+    """
+    sleep = min(max_interval, max(interval, age * GROWTH))
+    if late > _CONTENDED_LAG or saturated:
+        sleep = max(sleep, CONTENDED_INTERVAL)
+    return sleep
 
 
 @dataclass
@@ -178,14 +201,21 @@ class TreeSampler:
         self._wall0 = time.time()
         self._current = interval
         self._pread = make_reader(1024)  # keeps the GIL: one hand-off per sample, not per file
+        self._cpu_used = 0.0  # CPU seconds of the tree since the first sample
+        self._window: deque[tuple[float, float]] = deque([(0.0, 0.0)])  # (t, _cpu_used)
+        self._cores = usable_cores()
         self._fast_children = os.path.exists(f"/proc/{self.root_pid}/task/{self.root_pid}/children")
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> None:
         """Take a first sample now and keep sampling in the background.
 
-        The thread registers with :mod:`runadvisor.machine` so that a process
-        pool about to fork can pause it (forking beside a thread is unsafe).
+        The first sample is taken here, not by the thread: a thread started
+        next to a node that runs Python gets the GIL back only every switch
+        interval (5 ms), and looking a process up takes several hand-offs, so
+        its first sample could come a good part of a second late. The thread
+        registers with :mod:`runadvisor.machine` so that a process pool about
+        to fork can pause it (forking beside a thread is unsafe).
         """
         self._sample()
         self._spawn()
@@ -222,15 +252,20 @@ class TreeSampler:
             woke = _perf_counter()
             late = woke - asleep - self._current
             self._sample()
-            # ~25 samples per doubling of the run's age: 5 ms for the first
-            # 0.125 s, 20 ms at 0.5 s, 100 ms from 2.5 s on.
-            interval = min(self.max_interval, max(self.interval, (woke - self.t0) * GROWTH))
-            if late > _CONTENDED_LAG:
-                # We waited for the GIL (a node runs Python here) or for a CPU
-                # (every core busy): each sample would cost the node a hand-off
-                # or a preemption, and the GIL monitor's view a forced switch.
-                interval = max(interval, CONTENDED_INTERVAL)
-            self._current = interval
+            self._current = next_interval(
+                woke - self.t0, late, self.interval, self.max_interval, self._saturated()
+            )
+
+    def _saturated(self) -> bool:
+        """Whether the tree used every usable core (less half of one) over the last 0.1 s."""
+        window = self._window
+        t, cpu = window[-1]
+        while len(window) > 2 and t - window[1][0] >= _SATURATION_WINDOW:
+            window.popleft()
+        t0, cpu0 = window[0]
+        if t - t0 < _SATURATION_WINDOW:
+            return False
+        return (cpu - cpu0) / (t - t0) >= self._cores - 0.5
 
     # sampling --------------------------------------------------------------
     def _sample(self) -> None:
@@ -268,6 +303,8 @@ class TreeSampler:
             uss_total = self._read_uss()
             cost = _perf_counter() - now
             self._next_uss = _perf_counter() + max(_USS_MIN_GAP, _USS_BUDGET * cost)
+        self._cpu_used += cpu_total
+        self._window.append((t, self._cpu_used))
         last = self._last_t
         percent = 0.0 if last is None or t <= last else 100.0 * cpu_total / (t - last)
         self._last_t = t
