@@ -18,7 +18,7 @@ def nothing_left_behind(tmp_path, monkeypatch):
     Other test suites may run on this machine at the same time and make their
     own segments, so only segments made under the advisor's children count.
     """
-    from runadvisor.advisor import measure
+    from runadvisor.advisor import isolate as measure
 
     children = []
     sweep = measure._sweep_segments

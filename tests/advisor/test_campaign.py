@@ -7,6 +7,7 @@ import time
 import pytest
 
 from runadvisor.advisor import campaign as C
+from runadvisor.advisor import progress as P
 from runadvisor.advisor.candidates import Slate
 from runadvisor.advisor.measure import MeasuredRun, Outcome
 from runadvisor.advisor.options import AdviceOptions
@@ -33,7 +34,7 @@ class Script:
         self.calls: list[tuple[str, int, float | None]] = []
         self.now = 1000.0
         monkeypatch.setattr(C, "measure_run", self)
-        monkeypatch.setattr(C.time, "monotonic", lambda: self.now)
+        monkeypatch.setattr(P.time, "monotonic", lambda: self.now)
 
     def __call__(self, pipeline, catalog, kind, workers, timeout, start_method=None):
         self.calls.append((kind, workers, timeout))

@@ -152,9 +152,9 @@ def test_kill_tree_of_a_gone_process_is_harmless():
 
 
 def test_spawned_children_get_the_job_by_cloudpickle(monkeypatch):
-    from runadvisor.advisor import measure
+    from runadvisor.advisor import isolate
 
-    monkeypatch.setattr(measure, "default_start_method", lambda: "spawn")
+    monkeypatch.setattr(isolate, "default_start_method", lambda: "spawn")
     pipe = pipeline([node(lambda x: x + 1, "x", "y", name="lambda_node")])
     outcome = measure_run(pipe, DataCatalog(raw_data={"x": 1}), "sequential", 1, timeout=60)
     assert outcome.status == "ok", outcome.reason

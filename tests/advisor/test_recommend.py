@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from runadvisor.advisor import Candidate
-from runadvisor.advisor.recommend import choose
+from runadvisor.advisor.choice import choose
 
 
 def measured(runner, workers, walls, predicted):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sentences import contradictions
 
 from runadvisor.advisor import Candidate, PipelineFacts, Recommendation, explain
-from runadvisor.advisor.recommend import choose
+from runadvisor.advisor.choice import choose
 
 
 def measured(kind, workers, walls, predicted):

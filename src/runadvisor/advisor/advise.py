@@ -21,18 +21,13 @@ from typing import Any
 from runadvisor import machine
 from runadvisor.advisor import explain, tree
 from runadvisor.advisor.calibrate import calibrate
-from runadvisor.advisor.campaign import (
-    Budget,
-    CampaignResult,
-    ProgressCallback,
-    Tracker,
-    run_campaign,
-)
+from runadvisor.advisor.campaign import CampaignResult, run_campaign
 from runadvisor.advisor.candidates import plan_slate
 from runadvisor.advisor.conclude import Evidence, conclude
 from runadvisor.advisor.errors import AdviceError
 from runadvisor.advisor.facts import baseline_run, build_facts, profile_facts
 from runadvisor.advisor.options import check_options
+from runadvisor.advisor.progress import Budget, ProgressCallback, Tracker
 from runadvisor.advisor.recommend import Recommendation
 
 Progress = ProgressCallback

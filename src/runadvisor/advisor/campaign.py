@@ -21,22 +21,16 @@ predicted first. :func:`run_campaign` measures them:
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runadvisor.advisor.candidates import Slate
+from runadvisor.advisor.choice import TIE_SECONDS, choose, simplicity, tied
 from runadvisor.advisor.measure import MeasuredRun, Runs, measure_run
 from runadvisor.advisor.options import AdviceOptions
-from runadvisor.advisor.recommend import (
-    BASELINE_KIND,
-    TIE_SECONDS,
-    Candidate,
-    choose,
-    simplicity,
-    tied,
-)
+from runadvisor.advisor.progress import Budget, Tracker
+from runadvisor.advisor.recommend import BASELINE_KIND, Candidate
 from runadvisor.advisor.status import OK, PREDICTED, SKIPPED, STOPPED, TIMEOUT
 from runadvisor.units import fmt_seconds_prose
 
@@ -47,53 +41,6 @@ CONTENTION = 0.15  # with a single run each, within 15% of the best is still a c
 START_COST = 0.05  # seconds a child run costs beyond the pipeline, until one is measured
 
 Key = tuple[str, int]
-ProgressCallback = Callable[[int, int, str], Any]
-
-
-class Tracker:
-    """Calls ``progress(done, total, label)``; the total never shrinks.
-
-    Runs that will not happen (settled, cut short, out of budget) count as done.
-    """
-
-    def __init__(self, callback: ProgressCallback | None) -> None:
-        self.callback = callback
-        self.done = 0
-        self.total = 1
-        self.label = ""
-
-    def report(self, done: int, total: int, label: str) -> None:
-        """Say ``done`` of ``total`` runs are over, and what happened last."""
-        self.done, self.total, self.label = done, max(total, self.total, done), label
-        if self.callback is not None:
-            self.callback(self.done, self.total, label)
-
-    def plan(self, more: int, label: str) -> None:
-        """``more`` runs are planned on top of what is done."""
-        self.report(self.done, self.done + more, label)
-
-    def step(self, label: str, runs: int = 1) -> None:
-        """``runs`` more runs are over (or will not happen)."""
-        self.report(self.done + runs, self.total, label)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Seconds ``advise`` may take in all, from ``started`` (``time.monotonic()``);
-    ``seconds`` None: no limit."""
-
-    seconds: float | None
-    started: float
-
-    def left(self) -> float:
-        """Seconds left (infinite without a limit)."""
-        if self.seconds is None:
-            return float("inf")
-        return self.seconds - (time.monotonic() - self.started)
-
-    def spent(self) -> float:
-        """Seconds since ``advise`` started."""
-        return time.monotonic() - self.started
 
 
 @dataclass
@@ -274,7 +221,8 @@ class _Campaign:
         left = self.planned(c)
         self.tracker.step(self.label(f"{c.label} run {runs}/{runs + left}: {what}"))
         ended = record.failed or c.key in self.closed
-        if ended:
+        if ended and self.budget.seconds is not None:
+            # Its planned runs will not happen (the exhaustive rounds count their own).
             wasted = max(0, self.options.repeats - runs - 1)
             if wasted:
                 self.tracker.step(self.label(f"{c.label}: {what}"), runs=wasted)
@@ -314,6 +262,11 @@ class _Campaign:
         extra = max(2, self.options.repeats)
         self.tracker.plan(2 * extra, "measuring the close call against the tree's pick again")
         again = [c for c in to_measure if c.key in (chosen.key, rival.key)]
+        for c in again:  # pruned or not: measured again, and the pruning no longer stands
+            self.closed.discard(c.key)
+            record = self.runs.get(c.key)
+            if record is not None and not record.failed:
+                record.reason = None
         self._rounds(again, extra, prune=False)
         self.result.notes.append(
             f"{chosen.label} and the tree's {rival.label} were within 20% of each other, so "
@@ -328,6 +281,9 @@ class _Campaign:
             for c in list(active):
                 if not self.measure(c):
                     active.remove(c)
+                    left = rounds - round_index - 1  # this call's runs of it that will not be
+                    if left:
+                        self.tracker.step(self.label(f"{c.label}: no more runs"), runs=left)
             if prune and round_index == 0 and rounds > 1:
                 best = self.best()
                 for c in list(active):

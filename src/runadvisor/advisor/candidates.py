@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from runadvisor.advisor.calibrate import MachineCosts
+from runadvisor.advisor.choice import choose
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.options import AdviceOptions
-from runadvisor.advisor.recommend import BASELINE_KIND, Candidate, choose
+from runadvisor.advisor.recommend import BASELINE_KIND, Candidate
 from runadvisor.advisor.simulate import NodeCost, bounds, simulate, width
 from runadvisor.advisor.status import SKIPPED, UNPICKLABLE
 from runadvisor.runners import registry

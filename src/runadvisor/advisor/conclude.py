@@ -14,9 +14,10 @@ from runadvisor.advisor import explain, tree
 from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.advisor.campaign import CampaignResult, median_profiles, settle
 from runadvisor.advisor.candidates import Slate
+from runadvisor.advisor.choice import PREDICTED_GAP, choose
 from runadvisor.advisor.facts import PipelineFacts
 from runadvisor.advisor.options import AdviceOptions
-from runadvisor.advisor.recommend import PREDICTED_GAP, Candidate, Recommendation, choose
+from runadvisor.advisor.recommend import Candidate, Recommendation
 from runadvisor.advisor.simulate import NodeCost, width
 from runadvisor.advisor.status import BROKEN, CRASHED, FAILED, OK, PREDICTED, SKIPPED, TIMEOUT
 from runadvisor.runners import registry

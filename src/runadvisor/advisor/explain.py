@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from runadvisor.advisor.choice import separated, tie_margin, tied
 from runadvisor.advisor.facts import PipelineFacts
-from runadvisor.advisor.recommend import Candidate, separated, tie_margin, tied
+from runadvisor.advisor.recommend import Candidate
 from runadvisor.advisor.simulate import NodeCost, bounds
 from runadvisor.advisor.status import CRASHED, OK, TIMEOUT, UNPICKLABLE
 from runadvisor.units import fmt_bytes, fmt_seconds_prose
