@@ -10,7 +10,7 @@ node, the error and the engine's resume hint and exits 1; Ctrl-C exits 130.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from runadvisor import __version__
+from runadvisor.console.decorators import filter_options, runner_options
 from runadvisor.console.errors import report_exception, report_interrupt
 from runadvisor.console.execution import advise_on_profile, advise_with_progress, execute, load
 from runadvisor.console.files import (
@@ -124,77 +125,6 @@ _debug_option = click.option(
 )
 
 
-def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The node filters shared by ``run`` and ``profile`` (as ``kedro run`` has them)."""
-    options = [
-        click.option(
-            "--tags",
-            "-t",
-            multiple=True,
-            metavar="TAGS",
-            help="Only nodes with any of these tags (comma-separated, repeatable).",
-        ),
-        click.option(
-            "--nodes",
-            "node_names",
-            metavar="NAMES",
-            help="Only these nodes (comma-separated names).",
-        ),
-        click.option(
-            "--from-nodes", metavar="NAMES", help="These nodes and everything downstream of them."
-        ),
-        click.option(
-            "--to-nodes", metavar="NAMES", help="These nodes and everything they need upstream."
-        ),
-        click.option(
-            "--from-inputs", metavar="DATASETS", help="Nodes downstream of these datasets."
-        ),
-        click.option(
-            "--to-outputs", metavar="DATASETS", help="Nodes needed to produce these datasets."
-        ),
-        click.option(
-            "--only-missing-outputs",
-            is_flag=True,
-            help="Skip nodes whose persisted outputs already exist.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The runner options shared by ``run`` and ``profile``."""
-    options = [
-        click.option(
-            "--runner",
-            "-r",
-            "runner_name",
-            default="sequential",
-            metavar="NAME",
-            show_default=True,
-            help=f"{', '.join(runner_choices())}, or a runner class (ThreadRunner, pkg.MyRunner).",
-        ),
-        click.option(
-            "--workers",
-            "-w",
-            metavar="N",
-            callback=positive_int_callback,
-            help="Worker threads or processes (default: the runner's).",
-        ),
-        click.option(
-            "--timeout",
-            type=float,
-            metavar="SECONDS",
-            help="Stop the run after this many seconds (exit 2).",
-        ),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 # -- the commands ---------------------------------------------------------------------
 
 
@@ -210,8 +140,8 @@ _format_option = click.option(
 
 @cli.command()
 @_target_argument
-@_runner_options
-@_filter_options
+@runner_options
+@filter_options
 @kedro_project_options
 @_debug_option
 @click.pass_context
@@ -238,8 +168,8 @@ def run(
 
 @cli.command()
 @_target_argument
-@_runner_options
-@_filter_options
+@runner_options
+@filter_options
 @kedro_project_options
 @click.option(
     "--out",
