@@ -71,3 +71,18 @@ def test_files_that_are_not_profiles_or_failed_runs_are_advice_errors(tmp_path):
         profile_run(pipe, DataCatalog(raw_data={"x": 1}), SequentialRunner())
     with pytest.raises(AdviceError, match="failed"):
         advise_from_profile(info.value.profile)
+
+
+def test_a_free_threaded_interpreter_runs_python_work_in_threads():
+    """With a GIL-free interpreter's facts, pure-Python CPU work goes to threads (no
+    pickling); the same profile from an interpreter with a GIL goes to processes."""
+    from dataclasses import replace
+
+    pipe, catalog = P.python_fanout()
+    profile = profile_run(pipe, catalog, SequentialRunner(), measure_output_bytes=True)
+    with_gil = advise_from_profile(replace(profile, machine=replace(profile.machine, cores=4)))
+    free = replace(profile, machine=replace(profile.machine, cores=4, gil_enabled=False))
+    without = advise_from_profile(free)
+    assert with_gil.kind == "parallel", str(with_gil)
+    assert without.kind == "thread", str(without)
+    assert any("without a GIL" in step for step in without.path)
