@@ -30,7 +30,11 @@ from runadvisor.io.files import CSVDataset, JSONDataset, ParquetDataset, PickleD
 from runadvisor.io.memory import CachedDataset, MemoryDataset
 from runadvisor.io.paths import get_filepath_str, get_protocol_and_path
 from runadvisor.io.pickling import find_unpicklable
-from runadvisor.io.shared_memory import SharedMemoryDataCatalog, SharedMemoryDataset
+from runadvisor.io.shared_memory import (
+    ParallelRunnerManager,
+    SharedMemoryDataCatalog,
+    SharedMemoryDataset,
+)
 from runadvisor.io.versioning import (
     VERSION_FORMAT,
     AbstractVersionedDataset,
@@ -55,6 +59,7 @@ __all__ = [
     "DatasetValueError",
     "JSONDataset",
     "MemoryDataset",
+    "ParallelRunnerManager",
     "ParquetDataset",
     "PickleDataset",
     "SharedMemoryDataCatalog",
