@@ -105,20 +105,21 @@ def test_unknown_names_suggest_close_matches() -> None:
         catalog.release("zzz")
 
 
-def test_save_to_an_unknown_name_registers_a_memory_dataset() -> None:
-    catalog = DataCatalog()
-    payload = [1]
-    catalog.save("new", payload)
-    payload.append(2)
-    assert isinstance(catalog["new"], MemoryDataset)
-    assert catalog.load("new") == [1]
+def test_save_to_an_unknown_name_raises_with_close_matches_as_kedro() -> None:
+    catalog = DataCatalog({"results": [0]})
+    with pytest.raises(DatasetNotFoundError, match="did you mean 'results'"):
+        catalog.save("reslts", [1])  # a typo is not saved silently to memory
+    assert "reslts" not in catalog
+    catalog["new"] = [1]  # how to add in-memory data
+    catalog.save("new", [2])
+    assert catalog.load("new") == [2]
 
 
-def test_a_failed_save_to_an_unknown_name_registers_nothing() -> None:
-    catalog = DataCatalog()
+def test_a_failed_save_names_the_dataset_in_a_note() -> None:
+    catalog = DataCatalog({"new": MemoryDataset()})
     with pytest.raises(DatasetError, match="Saving 'None'") as info:
         catalog.save("new", None)
-    assert "new" not in catalog
+    assert not catalog.exists("new")
     assert "while saving catalog['new']" in getattr(info.value, "__notes__", [])
 
 

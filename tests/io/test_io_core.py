@@ -340,3 +340,37 @@ def test_load_and_save_are_wrapped_through_overridable_classmethods() -> None:
 
     assert Logged().load() == "data"
     assert calls == ["load"]
+
+
+def test_datasets_are_generic_in_what_they_save_and_load() -> None:
+    from runadvisor.io import AbstractVersionedDataset
+
+    class Numbers(AbstractDataset[list, list]):
+        def __init__(self) -> None:
+            self.data: list = []
+
+        def _load(self) -> list:
+            return self.data
+
+        def _save(self, data: list) -> None:
+            self.data = data
+
+        def _describe(self) -> dict[str, Any]:
+            return {}
+
+    class Versioned(AbstractVersionedDataset[str, str]):
+        def _load(self) -> str:
+            return "x"
+
+        def _save(self, data: str) -> None:
+            pass
+
+        def _describe(self) -> dict[str, Any]:
+            return {}
+
+    numbers = Numbers()
+    numbers.save([1, 2])
+    assert numbers.load() == [1, 2]
+    with pytest.raises(DatasetError, match="Saving 'None'"):
+        numbers.save(None)
+    assert issubclass(Versioned, AbstractDataset)

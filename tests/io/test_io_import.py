@@ -12,6 +12,7 @@ import sys
 import runadvisor.io as io
 assert not [m for m in {HEAVY!r} if m in sys.modules], sorted(sys.modules)
 catalog = io.DataCatalog({{"a": [1, 2]}})
+catalog["b"] = {{"x": 0}}
 catalog.save("b", {{"x": 1}})
 assert catalog.load("a") == [1, 2] and catalog.load("b") == {{"x": 1}}
 io.CSVDataset("x.csv")

@@ -66,8 +66,7 @@ def test_names_no_entry_matches_become_shared_memory_datasets() -> None:
     catalog = SharedMemoryDataCatalog()
     assert catalog.get("x") is None
     assert isinstance(catalog.get("x", fallback_to_runtime_pattern=True), SharedMemoryDataset)
-    catalog.save("y", [1])
-    assert type(catalog["y"]) is SharedMemoryDataset
+    assert type(catalog.get("y", fallback_to_runtime_pattern=True)) is SharedMemoryDataset
 
 
 def test_set_manager_datasets_reaches_every_shared_memory_dataset() -> None:
@@ -142,3 +141,24 @@ def test_parallel_runner_moves_shared_memory_data_between_workers() -> None:
     outputs = ParallelRunner(max_workers=2).run(pipe, catalog)
     assert outputs["four"].load() == [4, 8]
     assert isinstance(catalog["four"], MemoryDataset)
+
+
+def test_a_started_kedro_manager_is_accepted_and_not_needed() -> None:
+    from runadvisor.runners import ParallelRunnerManager
+
+    manager = ParallelRunnerManager()
+    manager.start()
+    try:
+        dataset = SharedMemoryDataset(manager=manager)
+        frame = np.arange(4)
+        dataset.save(frame)
+        frame[0] = 99  # the saved data is a copy
+        first, second = dataset.load(), dataset.load()
+        assert first.tolist() == [0, 1, 2, 3] and first is not second
+        catalog = SharedMemoryDataCatalog({"x": dataset})
+        catalog.set_manager_datasets(manager)
+        assert pickle.loads(pickle.dumps(dataset)).load().tolist() == [0, 1, 2, 3]
+        shared = manager.MemoryDataset([1])  # Kedro's manager makes MemoryDatasets too
+        assert shared.load() == [1]
+    finally:
+        manager.shutdown()

@@ -35,8 +35,10 @@ FAKE_KEDRO = {
     "kedro/pipeline/__init__.py": "from .node import node, Node\nfrom .pipeline import pipeline\n",
     "kedro/pipeline/node.py": "class Node: ...\ndef node(): ...\ndef _private(): ...\n",
     "kedro/pipeline/pipeline.py": "from kedro.pipeline.node import Node\ndef pipeline(): ...\n",
-    "kedro/io/__init__.py": "from .core import Version, DatasetError\n",
-    "kedro/io/core.py": "import logging\nclass Version: ...\nclass DatasetError(Exception): ...\n",
+    "kedro/io/__init__.py": "from .core import NoCounterpart, DatasetError\n",
+    "kedro/io/core.py": (
+        "import logging\nclass NoCounterpart: ...\nclass DatasetError(Exception): ...\n"
+    ),
 }
 
 
@@ -105,9 +107,11 @@ import runadvisor
 seen["node is ours"] = node.__wrapped__ is runadvisor.node
 seen["Node is ours"] = Node is runadvisor.Node
 seen["kedro.pipeline.node stays the function"] = kedro.pipeline.node is node
-from kedro.io import Version
+import kedro
+from kedro.io import NoCounterpart
 from kedro.pipeline.node import _private
-for name, use in (("public", lambda: Version()), ("private", lambda: _private())):
+seen["version"] = kedro.__version__
+for name, use in (("public", lambda: NoCounterpart()), ("private", lambda: _private())):
     try:
         use()
     except Exception as exc:
@@ -120,14 +124,14 @@ try:
     import kedro.nosuchmodule
 except ImportError as exc:
     seen["unknown module"] = type(exc).__name__
-class Mine(Version):
+class Mine(NoCounterpart):
     pass
 try:
     Mine()
 except Exception as exc:
     seen["subclass"] = str(exc)
 phase.collecting = True
-deferred = node(lambda x: x, "a", "b", confirms="a")
+deferred = node(lambda x: x, "a", "b", preview_fn=None)
 phase.collecting = False
 try:
     deferred.name
@@ -153,15 +157,17 @@ def test_shim_maps_public_names_and_defers_everything_else(tmp_path):
     assert seen["node is ours"] and seen["Node is ours"]
     assert seen["kedro.pipeline.node stays the function"]
     assert seen["public"] == (
-        "NotMappedError: not mapped: public name kedro.io.Version (runadvisor has no counterpart)"
+        "NotMappedError: not mapped: public name kedro.io.NoCounterpart "
+        "(runadvisor has no counterpart)"
     )
     assert (
         seen["private"] == "NotMappedError: not mapped: private name kedro.pipeline.node._private"
     )
     assert seen["unknown name"] == "ImportError"
     assert seen["unknown module"] == "ModuleNotFoundError"
-    assert "kedro.io.Version" in seen["subclass"]
-    assert "confirms" in seen["deferred"]
+    assert "kedro.io.NoCounterpart" in seen["subclass"]
+    assert seen["version"] == "0"  # the tested Kedro source's, read from its __init__.py
+    assert "preview_fn" in seen["deferred"]
 
 
 def test_results_count_per_file_and_report_stale_rules_and_gap_causes(tmp_path):

@@ -241,3 +241,32 @@ def test_confirms_are_renamed_like_datasets():
 def test_parameters_mapping_must_name_parameters_the_pipeline_reads(base):
     with pytest.raises(PipelineError, match="unknown parameter name\\(s\\) 'params:missing'"):
         pipeline(base, namespace="ns", parameters={"missing"})
+
+
+# Kedro 1.7.0 gives exactly these names (checked against Kedro itself; Kedro's own
+# tests read them through private Node attributes).
+def _pair(a, b):
+    return a, b
+
+
+def test_a_transcoded_dataset_maps_by_its_base_name_and_keeps_its_format():
+    base = pipeline([node(_pair, ["C@pandas", "D"], ["E@spark", "F"], name="n")])
+    p = pipeline(base, namespace="PREFIX", inputs={"C": "C_new"})
+    (only,) = p.nodes
+    assert only.inputs == ["C_new@pandas", "PREFIX.D"]
+    assert only.outputs == ["PREFIX.E@spark", "PREFIX.F"]
+
+
+def test_namespacing_renames_confirms_and_keeps_an_exposed_output():
+    base = pipeline(
+        [
+            node(lambda a: a, "A", "B", name="node1", confirms="A"),
+            node(_pair, ["B", "params:x"], ["X", "Y"], name="node2"),
+        ]
+    )
+    p = pipeline(base, outputs={"B": "B_new"}, namespace="ACTUAL")
+    first, second = p.nodes
+    assert (first.name, first.inputs, first.outputs) == ("ACTUAL.node1", ["ACTUAL.A"], ["B_new"])
+    assert first.confirms == ["ACTUAL.A"]
+    assert second.inputs == ["B_new", "params:ACTUAL.x"]
+    assert second.outputs == ["ACTUAL.X", "ACTUAL.Y"]

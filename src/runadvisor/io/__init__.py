@@ -8,6 +8,7 @@ import what they need when first used.
 from __future__ import annotations
 
 from runadvisor.io.catalog import DataCatalog
+from runadvisor.io.config import parse_dataset_definition
 from runadvisor.io.config_resolver import CatalogConfigResolver
 from runadvisor.io.core import (
     AbstractDataset,
@@ -28,9 +29,13 @@ from runadvisor.io.core import (
 )
 from runadvisor.io.files import CSVDataset, JSONDataset, ParquetDataset, PickleDataset
 from runadvisor.io.memory import CachedDataset, MemoryDataset
-from runadvisor.io.paths import get_filepath_str, get_protocol_and_path
+from runadvisor.io.paths import get_filepath_str, get_protocol_and_path, validate_on_forbidden_chars
 from runadvisor.io.pickling import find_unpicklable
-from runadvisor.io.shared_memory import SharedMemoryDataCatalog, SharedMemoryDataset
+from runadvisor.io.shared_memory import (
+    ParallelRunnerManager,
+    SharedMemoryDataCatalog,
+    SharedMemoryDataset,
+)
 from runadvisor.io.versioning import (
     VERSION_FORMAT,
     AbstractVersionedDataset,
@@ -55,6 +60,7 @@ __all__ = [
     "DatasetValueError",
     "JSONDataset",
     "MemoryDataset",
+    "ParallelRunnerManager",
     "ParquetDataset",
     "PickleDataset",
     "SharedMemoryDataCatalog",
@@ -70,5 +76,7 @@ __all__ = [
     "is_dataset",
     "is_ephemeral",
     "is_single_process",
+    "parse_dataset_definition",
     "release_dataset",
+    "validate_on_forbidden_chars",
 ]

@@ -346,19 +346,18 @@ class DataCatalog:
             raise
 
     def save(self, ds_name: str, data: Any) -> None:
-        """Save ``data`` to dataset ``ds_name``; an unknown name gets a new in-memory dataset
-        (the runtime pattern's), registered once the save succeeds."""
-        dataset = self.get(ds_name)
-        new = dataset is None
-        if new:
-            dataset = dataset_from_config(ds_name, self._config_resolver.resolve_pattern(ds_name))
+        """Save ``data`` to dataset ``ds_name``, which must be registered or match a pattern.
+
+        An unknown name raises ``DatasetNotFoundError`` (with close matches), as in
+        Kedro, so a misspelt name is not saved silently to memory; add in-memory
+        data with ``catalog[name] = data``.
+        """
+        dataset = self[ds_name]
         try:
             dataset.save(data)
         except Exception as exc:
             add_note(exc, f"while saving catalog['{ds_name}']")
             raise
-        if new:
-            self[ds_name] = dataset
 
     def exists(self, ds_name: str) -> bool:
         """Whether dataset ``ds_name`` is in the catalog and its data is there to load."""

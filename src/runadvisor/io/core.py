@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import functools
 import reprlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from runadvisor.io.errors import (
     CredentialsNotFoundError,
@@ -126,8 +126,15 @@ def _record_init_args(init: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
-class AbstractDataset(abc.ABC):
+_DI = TypeVar("_DI")  # the type a dataset's save() takes
+_DO = TypeVar("_DO")  # the type its load() returns
+
+
+class AbstractDataset(abc.ABC, Generic[_DI, _DO]):
     """Base class of datasets: implement ``load``, ``save`` and ``_describe``.
+
+    Generic in what it saves and loads, as Kedro's: ``class MyDataset(
+    AbstractDataset[pd.DataFrame, pd.DataFrame])``.
 
     Optionally implement ``_exists`` (else ``exists()`` is False) and ``_release``.
     Legacy subclasses that implement ``_load``/``_save`` instead work too.

@@ -80,3 +80,11 @@ def get_filepath_str(raw_path: PurePath, protocol: str) -> str:
     if protocol in HTTP_PROTOCOLS:
         path = f"{protocol}{PROTOCOL_DELIMITER}{path}"
     return path
+
+
+def validate_on_forbidden_chars(**kwargs: str) -> None:
+    """Refuse a white-space or ``;`` in any of the given string arguments (names that
+    reach a shell or SQL), as Kedro's helper of the same name does."""
+    for key, value in kwargs.items():
+        if " " in value or ";" in value:
+            raise DatasetError(f"Neither white-space nor semicolon are allowed in '{key}'.")

@@ -11,6 +11,7 @@ every dataset that cannot be used from worker processes, and why.
 
 from __future__ import annotations
 
+from multiprocessing.managers import SyncManager
 from typing import Any, ClassVar
 
 from runadvisor.io.catalog import DataCatalog
@@ -18,6 +19,19 @@ from runadvisor.io.core import is_single_process
 from runadvisor.io.errors import DatasetNotPicklableError
 from runadvisor.io.memory import MemoryDataset
 from runadvisor.io.pickling import find_unpicklable
+
+
+class ParallelRunnerManager(SyncManager):
+    """Kedro's ``multiprocessing`` manager for ``SharedMemoryDataset``s.
+
+    Kedro code that starts one and hands it to ``SharedMemoryDataset`` or
+    ``SharedMemoryDataCatalog.set_manager_datasets`` keeps working; runadvisor's
+    own runners never need it (see the module docstring). As Kedro's, it can make
+    a ``MemoryDataset`` that lives in the manager process.
+    """
+
+
+ParallelRunnerManager.register("MemoryDataset", MemoryDataset)
 
 
 class SharedMemoryDataset(MemoryDataset):

@@ -13,7 +13,7 @@ import os
 import warnings
 from collections import namedtuple
 from pathlib import PurePath, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from runadvisor.io.core import AbstractDataset, _wrap_save
 from runadvisor.io.errors import DatasetError, VersionNotFoundError
@@ -50,7 +50,11 @@ def is_unsafe_version(version: str) -> bool:
     return not version or "/" in version or "\\" in version or version in (".", "..")
 
 
-class AbstractVersionedDataset(AbstractDataset):
+_DI = TypeVar("_DI")
+_DO = TypeVar("_DO")
+
+
+class AbstractVersionedDataset(AbstractDataset[_DI, _DO]):
     """Base class of datasets stored as ``<filepath>/<version>/<basename>``.
 
     Subclasses read from ``self._get_load_path()`` and write to

@@ -3,6 +3,7 @@
 Each kind of runner is described once in :mod:`runadvisor.runners.registry`.
 """
 
+from runadvisor.io.shared_memory import ParallelRunnerManager
 from runadvisor.runners.base import AbstractRunner
 from runadvisor.runners.errors import (
     EmptyInputError,
@@ -28,6 +29,7 @@ __all__ = [
     "NodeEvent",
     "NodeFailure",
     "ParallelRunner",
+    "ParallelRunnerManager",
     "ResumeHintWarning",
     "RunTimeoutError",
     "RunnerError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -115,14 +116,14 @@ class AbstractRunner:
         for name, value in (("timeout", timeout), ("node_timeout", node_timeout)):
             if value is not None and (isinstance(value, bool) or not value > 0):
                 raise RunnerError(f"{name}={value!r}: give a positive number of seconds, or None.")
+        if only_missing_outputs:  # first, as Kedro: skipped nodes need no inputs
+            pipeline = _missing_outputs_pipeline(pipeline, catalog)
         free_inputs = pipeline.inputs()
         free_outputs = pipeline.outputs()
         _check_inputs(catalog, free_inputs, pipeline)
         for name in sorted(pipeline.datasets()):
             if name not in catalog:
                 catalog[name] = MemoryDataset()
-        if only_missing_outputs:
-            pipeline = _missing_outputs_pipeline(pipeline, catalog)
         plan = self._plan(
             pipeline, catalog, free_inputs | free_outputs, observers, timeout, node_timeout
         )
@@ -257,75 +258,97 @@ def _spelling_hints(missing: list[str], catalog: Any) -> str:
 
 
 def _missing_outputs_pipeline(pipeline: Any, catalog: Any) -> Any:
-    """Kedro's rule: nodes with a missing persisted output, plus the upstream nodes
-    that must run to produce their inputs that are not there."""
+    """The nodes ``only_missing_outputs=True`` runs, chosen by Kedro's rule.
+
+    Walking the nodes from last to first, a node runs when it has no outputs
+    (a node run for its side effects always runs), when one of its persisted
+    outputs is missing, or when a node that runs reads one of its outputs that
+    is in memory or missing. Outputs in memory are never "missing" themselves:
+    a pipeline whose outputs all live in memory runs nothing.
+    """
     from runadvisor.io.catalog import dataset_exists, is_ephemeral
 
-    producers = _producers(pipeline)
-    free_outputs = pipeline.outputs()
-    needed: set[Any] = set()
+    def persisted_and_missing(name: str) -> bool:
+        if name not in catalog:
+            return False
+        dataset = catalog.get(name)
+        return not is_ephemeral(dataset) and not dataset_exists(dataset)
+
+    def in_memory_or_missing(name: str) -> bool:
+        if name not in catalog:
+            return True
+        dataset = catalog.get(name)
+        return is_ephemeral(dataset) or not dataset_exists(dataset)
+
+    readers: dict[str, list[Any]] = {}
     for node in pipeline.nodes:
-        for name in node.outputs:
-            dataset = catalog[name]
-            persisted = not is_ephemeral(dataset)
-            if (persisted or name in free_outputs) and not dataset_exists(dataset):
-                needed.add(node)
-                break
-    stack = list(needed)
-    while stack:
-        node = stack.pop()
         for name in node.inputs:
-            producer = producers.get(_base(name))
-            missing = producer is not None and not dataset_exists(catalog[name])
-            if missing and producer not in needed:
-                needed.add(producer)
-                stack.append(producer)
-    names = [node.name for node in pipeline.nodes if node in needed]
-    skipped = len(pipeline.nodes) - len(names)
-    if skipped:
-        logger.info("only_missing_outputs: skipping %d node(s) whose outputs exist", skipped)
+            readers.setdefault(name, []).append(node)
+    to_run: set[Any] = set()
+    for node in reversed(pipeline.nodes):
+        if (
+            not node.outputs
+            or any(persisted_and_missing(name) for name in node.outputs)
+            or any(
+                in_memory_or_missing(name)
+                for name in node.outputs
+                if any(reader in to_run for reader in readers.get(name, ()))
+            )
+        ):
+            to_run.add(node)
+    names = [node.name for node in pipeline.nodes if node in to_run]
+    _log_selection(len(pipeline.nodes), [n.name for n in pipeline.nodes if n not in to_run])
     if not names:
         return type(pipeline)([])
     return pipeline.only_nodes(*names)
 
 
-def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
-    """The nodes to rerun from after a failure (Kedro's rule).
+def _log_selection(total: int, skipped: list[str]) -> None:
+    """Kedro's log lines for ``only_missing_outputs``."""
+    if len(skipped) == total:
+        logger.info("Skipping all %d nodes (all persistent outputs exist)", total)
+        return
+    if skipped:
+        logger.info(
+            "Skipping %d nodes with existing outputs: %s", len(skipped), ", ".join(sorted(skipped))
+        )
+    logger.info("Running %d out of %d nodes", total - len(skipped), total)
 
-    Every node not done must run again, and so must the producers of the
-    non-persisted inputs they read (in-memory data is lost with the run;
-    parameters are not): the answer is the first nodes, in topological order,
-    of everything that must run.
+
+def resume_nodes(pipeline: Any, catalog: Any, done: set[Any]) -> list[Any]:
+    """The nodes to rerun from after a failure, by Kedro's rule.
+
+    Every node not done must run again. So must, breadth first, the producers
+    of the inputs they read that are not persisted (in-memory data is lost with
+    the run; parameters, ``params:...``, are not data to recompute), and then
+    everything downstream of those (``from_nodes``). The answer is the first
+    topological group of that set: its nodes whose parents are all outside it,
+    in pipeline order. ``pipeline.from_nodes(*answer)`` reruns exactly the set.
     """
     from runadvisor.io.catalog import is_ephemeral
 
-    remaining = [node for node in pipeline.nodes if node not in done]
+    nodes = pipeline.nodes
+    remaining = [node for node in nodes if node not in done]
+    if not remaining:
+        return []
+    producers = {name: node for node in nodes for name in node.outputs}
     to_run = set(remaining)
-    producers = _producers(pipeline)
-    stack = list(remaining)
-    while stack:
-        node = stack.pop()
-        for name in node.inputs:
-            producer = producers.get(_base(name))
+    queue = deque(remaining)
+    while queue:
+        for name in queue.popleft().inputs:
+            producer = producers.get(name)
             if producer is None or producer in to_run or name.startswith("params:"):
                 continue
             dataset = catalog.get(name)
             if dataset is None or is_ephemeral(dataset):
                 to_run.add(producer)
-                stack.append(producer)
+                queue.append(producer)
     parents = pipeline.node_dependencies
+    for node in nodes:  # topological order: a parent is seen before its children
+        if node not in to_run and any(p in to_run for p in parents.get(node, ())):
+            to_run.add(node)
     return [
         node
-        for node in pipeline.nodes
+        for node in nodes
         if node in to_run and not any(p in to_run for p in parents.get(node, ()))
     ]
-
-
-def _base(name: str) -> str:
-    """A dataset's name without its transcoding (``ds@pandas`` -> ``ds``): one dataset."""
-    return name.split("@", 1)[0]
-
-
-def _producers(pipeline: Any) -> dict[str, Any]:
-    """The node producing each dataset, transcoded forms taken as one."""
-    return {_base(out): node for node in pipeline.nodes for out in node.outputs}

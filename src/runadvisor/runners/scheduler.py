@@ -100,9 +100,11 @@ def run_loop(
 
     Observers are called with each node's ``NodeEvent`` when it completes; an
     observer with a ``node_started(name)`` method is also told when a node is
-    handed to the executor. A node is submitted once all its parents are done, in topological order
-    while capacity allows; a dataset is released once its last reader is done
-    (unless kept). After the first failure no new node starts, the running ones
+    handed to the executor. A node is submitted once all its parents are done,
+    in topological order while capacity allows; a dataset is released once its
+    last reader is done (unless kept), and an output no node reads under its own
+    name (a transcoded ``ds@save`` read as ``ds@load``) once it is written, as
+    Kedro does. After the first failure no new node starts, the running ones
     finish, and the loop returns; the caller raises. A deadline that passes
     raises ``RunTimedOut`` (the caller shuts the executor down).
     """
@@ -161,6 +163,9 @@ def run_loop(
                 left = consumers_left[name] - 1
                 consumers_left[name] = left
                 if left == 0 and name not in keep:
+                    executor.release(name)
+            for name in node.outputs:  # read by no node under this name ('ds@save')
+                if name not in consumers_left and name not in keep:
                     executor.release(name)
         if state.failed and not running:
             break

@@ -223,7 +223,21 @@ def build_manifest(source: _Source) -> dict:
     for module, info in modules.items():
         info["canonical"] = canonical[module]
         del info["names"]
-    return {"source": source.label, "modules": modules}
+    return {"source": source.label, "modules": modules, "version": _version(source)}
+
+
+def _version(source: _Source) -> str | None:
+    """The ``__version__`` string ``kedro/__init__.py`` assigns, if it is a literal."""
+    tree = ast.parse(source.read("kedro/__init__.py"))
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__version__" for t in stmt.targets)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
+            return stmt.value.value
+    return None
 
 
 def extract(source_path: Path | None, dest: Path) -> str:
