@@ -10,14 +10,23 @@ per-node costs the simulation uses.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from runadvisor.advisor.simulate import NodeCost, critical_path, nodes_from_profile
+from runadvisor.advisor.calibrate import MIN_PER_NODE, MachineCosts
+from runadvisor.advisor.simulate import (
+    MIN_CPU,
+    CpuCapacity,
+    NodeCost,
+    critical_path,
+    nodes_from_profile,
+)
 
 # Keys of the advisor probe's results in NodeEvent.extras.
 TRANSFER_KEY = "advisor.transfer"
 SIZING_KEY = "advisor.sizing_seconds"
+NATIVE_KEY = "advisor.native_cpu"
+CPU_WAIT_BUSY = 0.05  # nodes waited this share of their CPU time for a CPU: the machine is busy
 
 
 @dataclass
@@ -35,6 +44,21 @@ class PipelineFacts:
     locks): neither computing, nor waiting for a CPU, nor holding the GIL.
     ``gil_share``: time holding the GIL as a share of the time on or waiting
     for a CPU (None when not measured).
+
+    CPU outside the nodes' own threads (measured by the facts run's probe):
+    ``pool_cpu`` seconds in native thread pools (BLAS, OpenMP), ``child_cpu`` in
+    child processes; ``cores_used`` all the nodes' CPU over their wall time (above
+    1: native pools already run on several cores). ``native_pools``: the pools
+    threadpoolctl found (where installed).
+
+    The machine during the run: ``others_load`` cores other processes used
+    (None: unknown); ``thread_share`` the part of a core a node's thread got
+    while it wanted one; ``cpu_capacity`` ``[threads, cores got]`` pairs measured
+    when the machine was busy (None: quiet, n threads get min(n, cores));
+    ``wakeup_latency`` how long a sleeping thread waited for a CPU each time it
+    woke, on average (the profiler's GIL monitor; None: not measured).
+    ``engine_overhead``: seconds of the run that were not node time (the engine
+    and the profiler, start and stop included; the facts probe's own time left out).
 
     ``bytes_moved``: bytes that would cross a process boundary under
     ParallelRunner (each in-memory input once per reading node, each in-memory
@@ -62,6 +86,25 @@ class PipelineFacts:
     start_method: str | None = None
     critical_path: list[str] = field(default_factory=list)
     cpu_wait_share: float = 0.0
+    pool_cpu: float = 0.0
+    child_cpu: float = 0.0
+    cores_used: float = 0.0
+    native_pools: list[dict[str, Any]] = field(default_factory=list)
+    others_load: float | None = None
+    thread_share: float = 1.0
+    cpu_capacity: list[tuple[int, float]] | None = None
+    wakeup_latency: float | None = None
+    engine_overhead: float | None = None
+
+    def capacity(self) -> CpuCapacity:
+        """Cores this process tree gets as it asks for more, for the simulation."""
+        points = tuple((float(n), float(c)) for n, c in self.cpu_capacity or ())
+        return CpuCapacity(
+            cores=max(1, self.cores),
+            points=points,
+            share=self.thread_share,
+            wakeup=self.wakeup_latency or 0.0,
+        )
 
     @property
     def mean_node_wall(self) -> float:
@@ -99,21 +142,32 @@ def transfer_size(value: Any, root: str = "value") -> tuple[int | None, int | No
 
 
 class AdvisorProbe:
-    """Task probe of the facts run: each output's size as it would travel to or from a
-    worker process (or why it does not pickle). Waiting for a CPU is in the profile."""
+    """Task probe of the facts run: the CPU each node spent outside its own thread (native
+    thread pools, child processes; see ``native.py``), and each output's size as it would
+    travel to or from a worker process (or why it does not pickle). Waiting for a CPU is
+    in the profile. The time the probe itself takes is reported (``SIZING_KEY``), so that
+    the run's wall time can be told without it."""
 
-    def before(self) -> None:
-        return None
+    def before(self) -> Any:
+        from runadvisor.advisor.native import CpuMeter
+
+        began = time.perf_counter()
+        meter = CpuMeter()
+        meter.start()
+        return meter, time.perf_counter() - began
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
+        began = time.perf_counter()
         extras: dict[str, Any] = {}
+        meter, spent = state if isinstance(state, tuple) else (None, 0.0)
+        if meter is not None:
+            extras[NATIVE_KEY] = meter.stop()  # before sizing: that is ours, not the node's
         if outputs:
-            began = time.perf_counter()
             extras[TRANSFER_KEY] = {
                 name: transfer_size(value, root=f"output '{name}'")
                 for name, value in outputs.items()
             }
-            extras[SIZING_KEY] = time.perf_counter() - began
+        extras[SIZING_KEY] = spent + time.perf_counter() - began
         return extras
 
 
@@ -124,11 +178,15 @@ class AdvisorObserver:
         self.task_probe = AdvisorProbe()
         self.sizes: dict[str, tuple[int | None, int | None, str | None]] = {}
         self.producer: dict[str, str] = {}
-        self.sizing_seconds = 0.0  # spent pickling outputs to size them: not the pipeline's
+        self.native: dict[str, tuple[float, float]] = {}  # node -> (pool CPU, child CPU)
+        self.sizing_seconds = 0.0  # spent measuring and sizing outputs: not the pipeline's
 
     def __call__(self, event: Any) -> None:
         extras = event.extras or {}
         self.sizing_seconds += extras.get(SIZING_KEY, 0.0)
+        native = extras.get(NATIVE_KEY)
+        if native is not None:
+            self.native[event.node] = (native.pool_cpu, native.child_cpu)
         for name, size in extras.get(TRANSFER_KEY, {}).items():
             self.sizes[name] = size
             self.producer[name] = event.node
@@ -141,6 +199,7 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     output once, after the profiler's probe has stopped its GIL clock, and the
     sizes are copied into the profile.
     """
+    from runadvisor.advisor.contention import LoadMeter
     from runadvisor.advisor.measure import node_watcher
     from runadvisor.io.pickling import find_unpicklable
     from runadvisor.profiles import Profiler
@@ -152,12 +211,16 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
     checker = AdvisorObserver()
     profiler = Profiler(pipeline, runner=runner, measure_output_bytes=False)
     watcher = node_watcher()
+    load = LoadMeter()
+    load.start()
     with profiler:
         runner.run(
             pipeline, catalog, observers=[profiler, checker, *([watcher] if watcher else [])]
         )
+    others = load.stop()
     profile = profiler.profile
     assert profile is not None
+    machine = _machine_load(profile, others)
     for record in profile.nodes:
         by_output = {}
         for name in record.outputs:
@@ -206,6 +269,26 @@ def facts_job(pipeline: Any, catalog: Any) -> dict[str, Any]:
         "unpicklable": unpicklable,
         "start_method": method,
         "sizing_seconds": checker.sizing_seconds,
+        "native": checker.native,
+        **machine,
+    }
+
+
+def _machine_load(profile: Any, others: float | None) -> dict[str, Any]:
+    """Others' load during the run, the capacity curve when the machine was busy, and the
+    native thread pools loaded (in the child, after the run)."""
+    from runadvisor.advisor.contention import BUSY_LOAD, measure_capacity
+    from runadvisor.advisor.native import native_pools, sleeper_wakeup
+
+    on_cpu = sum(max(0.0, r.cpu) for r in profile.nodes)
+    waited = sum(max(0.0, r.cpu_wait or 0.0) for r in profile.nodes)
+    busy = (others is not None and others >= BUSY_LOAD) or waited > CPU_WAIT_BUSY * on_cpu
+    capacity = measure_capacity(int(profile.machine.cores)) if busy else None
+    return {
+        "others_load": others,
+        "capacity": capacity,
+        "pools": native_pools(),
+        "wakeup": sleeper_wakeup(),
     }
 
 
@@ -232,13 +315,26 @@ def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], 
         sizes=sizes,
         travels=answer.get("travels"),
     )
+    native = answer.get("native") or {}
+    nodes = [
+        replace(node, pool_cpu=native[node.name][0], child_cpu=native[node.name][1])
+        if node.name in native
+        else node
+        for node in nodes
+    ]
     facts = facts_from_nodes(
         nodes,
         profile,
         widest_level=answer.get("widest_level"),
         unpicklable=list(answer.get("unpicklable", ())),
         start_method=answer.get("start_method"),
+        probed=answer.get("capacity"),
     )
+    facts.others_load = answer.get("others_load")
+    probe = float(answer.get("sizing_seconds") or 0.0)
+    facts.engine_overhead = max(0.0, profile.wall - sum(r.wall for r in profile.nodes) - probe)
+    facts.wakeup_latency = answer.get("wakeup")
+    facts.native_pools = list(answer.get("pools") or [])
     return facts, nodes, profile
 
 
@@ -249,18 +345,30 @@ def facts_from_nodes(
     widest_level: int | None = None,
     unpicklable: list[str] | None = None,
     start_method: str | None = None,
+    probed: list[tuple[int, float]] | None = None,
 ) -> PipelineFacts:
-    """PipelineFacts from the simulation's view of the nodes and their profile."""
+    """PipelineFacts from the simulation's view of the nodes and their profile.
+
+    ``probed``: ``(threads, cores got)`` points measured on a busy machine
+    (``contention.measure_capacity``). The capacity curve is one thread at the
+    share of a core the nodes' threads got, then those points (never below it:
+    more threads never get less than one).
+    """
     t1 = sum(node.wall for node in nodes)
     cpu = sum(node.on_cpu for node in nodes)
     cpu_wait = sum(node.wanting_cpu - node.on_cpu for node in nodes)
-    waiting = sum(node.waiting for node in nodes)
+    share = thread_share(nodes, probed)
+    cpu_capacity = None
+    if probed:
+        cpu_capacity = [(1, share)] + [(int(n), max(float(c), share)) for n, c in probed]
+    waiting = sum(node.idle(share) for node in nodes)
     t_inf, path = critical_path(nodes)
     measured_gil = [node for node in nodes if node.gil is not None]
     if not measured_gil:
         gil_share = None
     else:
-        wanting = sum(node.wanting_cpu for node in measured_gil)
+        # CPU work outside the node's thread (pools, children) runs without our GIL.
+        wanting = sum(n.wanting_cpu + n.native_cpu / n.share(share) for n in measured_gil)
         held = sum(min(node.gil_time, node.wanting_cpu) for node in measured_gil)
         gil_share = min(1.0, held / wanting) if wanting > 0 else 0.0
     memory = {
@@ -292,7 +400,43 @@ def facts_from_nodes(
         start_method=start_method or machine.start_method,
         critical_path=path,
         cpu_wait_share=cpu_wait / t1 if t1 > 0 else 0.0,
+        pool_cpu=sum(node.pool_cpu for node in nodes),
+        child_cpu=sum(node.child_cpu for node in nodes),
+        cores_used=sum(node.total_cpu for node in nodes) / t1 if t1 > 0 else 0.0,
+        thread_share=share,
+        cpu_capacity=cpu_capacity,
     )
+
+
+def thread_share(nodes: list[NodeCost], probed: list[tuple[int, float]] | None = None) -> float:
+    """Of a core, what the nodes' threads got while they wanted one: their CPU time over
+    their CPU time plus their wait for a CPU. When they hardly computed (their work ran
+    in child processes, say): a core's share of what the most probed threads got, else 1."""
+    on_cpu = sum(node.on_cpu for node in nodes)
+    wanting = sum(node.wanting_cpu for node in nodes)
+    if on_cpu >= MIN_CPU and wanting > 0:
+        return min(1.0, on_cpu / wanting)
+    if probed:
+        threads, cores = max(probed)
+        return min(1.0, max(0.05, cores / threads))
+    return 1.0
+
+
+MIN_NODES_FOR_ENGINE = 20  # below this, the run's own per-node cost is too noisy to use
+
+
+def current_costs(costs: MachineCosts, facts: PipelineFacts) -> MachineCosts:
+    """``costs`` with the engine's cost per node as the facts run measured it (its time
+    outside the nodes, less the run's fixed cost, per node), when there were enough nodes
+    to tell: it is the engine and the profiler under the machine's present load, where
+    the calibration is a quiet machine's. Kept quiet-equivalent (times the part of a core
+    a thread got), since the simulation stretches it by the load again."""
+    n = facts.n_nodes
+    if facts.engine_overhead is None or n < MIN_NODES_FOR_ENGINE:
+        return costs
+    share = facts.thread_share if facts.cpu_capacity else 1.0  # the load stretched it so
+    per_node = (facts.engine_overhead * share - costs.run_overhead) / n
+    return replace(costs, seq_per_node=max(per_node, MIN_PER_NODE))
 
 
 def _widest_level(nodes: list[NodeCost]) -> int:
