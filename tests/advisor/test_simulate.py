@@ -260,3 +260,15 @@ def test_nodes_that_move_memory_share_its_bandwidth():
     assert simulate(nodes, "thread", 2, costs) == pytest.approx(2 / 1.5)
     uncalibrated = MachineCosts(**{**costs.to_dict(), "memory_rate": 0.0})
     assert simulate(nodes, "thread", 2, uncalibrated) == pytest.approx(1.0)
+
+
+def test_gil_holding_of_nodes_shorter_than_the_monitor_sees_is_unknown(tiny_profile):
+    from runadvisor.advisor.simulate import MIN_GIL_WALL, nodes_from_profile
+
+    short, long = tiny_profile.nodes
+    short.start, short.end, short.cpu, short.gil_held = 0.0, MIN_GIL_WALL / 4, 0.0009, 0.0
+    long.start, long.end, long.cpu, long.gil_held = 0.01, 0.05, 0.04, 0.002
+    nodes = {n.name: n for n in nodes_from_profile(tiny_profile)}
+    assert nodes[short.name].gil is None  # taken as its CPU time
+    assert nodes[short.name].gil_time == pytest.approx(0.0009)
+    assert nodes[long.name].gil == pytest.approx(0.002)

@@ -45,6 +45,9 @@ from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.runners import registry
 
 MIN_CPU = 1e-3  # seconds of CPU under which a thread's share of a core is not estimated
+# Nodes shorter than this are shorter than the GIL monitor's first sleeps (profiles/gil.py):
+# what it attributes to them is not a measurement, so their GIL holding counts as unknown.
+MIN_GIL_WALL = 4e-3
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,9 @@ def nodes_from_profile(
     default: the profile's measured output sizes, all in band. ``travels``:
     dataset -> whether its data would cross to a worker process (in-memory
     datasets do, file datasets load and save in the worker); default: all do.
-    Each node's wait for a CPU comes from its record (``cpu_wait``; 0 if unmeasured).
+    Each node's wait for a CPU comes from its record (``cpu_wait``; 0 if unmeasured);
+    its GIL holding too, unless it ran for less than ``MIN_GIL_WALL`` (then unknown:
+    taken as its CPU time).
     """
     records = list(profile.nodes)
     if order is not None:
@@ -237,7 +242,7 @@ def nodes_from_profile(
                 name=record.name,
                 wall=max(0.0, record.wall),
                 cpu=max(0.0, record.cpu),
-                gil=record.gil_held,
+                gil=record.gil_held if record.wall >= MIN_GIL_WALL else None,
                 pipe_bytes=in_pipe + out_pipe,
                 shm_bytes=in_shm + out_shm,
                 parents=parents,
