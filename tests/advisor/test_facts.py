@@ -14,9 +14,9 @@ from runadvisor.advisor.facts import (
     MIN_NODES_FOR_ENGINE,
     build_facts,
     current_costs,
-    facts_job,
     profile_facts,
 )
+from runadvisor.advisor.facts_run import facts_job
 
 CHILD = "acc = 0\nfor i in range(1_500_000):\n    acc += i % 7\n"
 
