@@ -243,25 +243,6 @@ def test_threads_taking_turns_with_the_gil_lose_the_wake_ups_on_a_busy_machine()
     assert simulate(nodes, "parallel", 2, FREE, slow) == pytest.approx(1.0)
 
 
-def test_hand_offs_wait_for_a_cpu_on_a_busy_machine():
-    costs = MachineCosts(**{**FREE.to_dict(), "thread_handoff": 0.001})
-    nodes = fan(4, wall=0.1)  # waiting nodes: hand-offs are all that costs
-    quiet = CpuCapacity(cores=2, wakeup=0.01)
-    busy = CpuCapacity(cores=2, points=((1, 1.0), (2, 2.0)), wakeup=0.01)
-    assert simulate(nodes, "thread", 4, costs, quiet) == pytest.approx(0.101)
-    assert simulate(nodes, "thread", 4, costs, busy) == pytest.approx(0.121)
-
-
-def test_nodes_that_move_memory_share_its_bandwidth():
-    # Each node copies 1 GB in and 1 GB out (pipe_bytes counts both) at 2 GB/s: all of its
-    # 1 s is memory traffic, and the memory serves 1.5 such nodes at once.
-    costs = MachineCosts(**{**FREE.to_dict(), "memory_rate": 2e9, "memory_scaling": 1.5})
-    nodes = fan(2, cpu=1.0, gil=0.0, pipe_bytes=10**9)
-    assert simulate(nodes, "thread", 2, costs) == pytest.approx(2 / 1.5)
-    uncalibrated = MachineCosts(**{**costs.to_dict(), "memory_rate": 0.0})
-    assert simulate(nodes, "thread", 2, uncalibrated) == pytest.approx(1.0)
-
-
 def test_gil_holding_of_nodes_shorter_than_the_monitor_sees_is_unknown(tiny_profile):
     from runadvisor.advisor.simulate import MIN_GIL_WALL, nodes_from_profile
 
