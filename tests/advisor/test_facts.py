@@ -143,3 +143,6 @@ def test_threads_that_hardly_computed_take_their_share_from_the_probe():
     assert thread_share(children, [(2, 0.9), (4, 1.0)]) == pytest.approx(0.25)
     waited = [NodeCost("w", 1.0, cpu=0.6, cpu_wait=0.4)]
     assert thread_share(waited, [(2, 0.9), (4, 1.0)]) == pytest.approx(0.6)
+    # threads that mostly sleep: their waits at wake-up say nothing of throughput
+    sleepers = [NodeCost("s", 0.03, cpu=0.0002, cpu_wait=0.001) for _ in range(16)]
+    assert thread_share(sleepers, [(2, 0.9), (4, 1.0)]) == 1.0

@@ -223,15 +223,22 @@ def facts_from_nodes(
     )
 
 
+COMPUTING = 0.1  # share of node time on a CPU below which nodes tell nothing of a core's share
+
+
 def thread_share(nodes: list[NodeCost], probed: list[tuple[int, float]] | None = None) -> float:
     """Of a core, what the nodes' threads got while they wanted one: their CPU time over
-    their CPU time plus their wait for a CPU. When they hardly computed (their work ran
-    in child processes, say): a core's share of what the most probed threads got, else 1."""
+    their CPU time plus their wait for a CPU, when they computed at least ``COMPUTING`` of
+    their time (a thread that mostly sleeps waits at each wake-up, which says little of
+    throughput). When their work ran in child processes or native pools instead: a
+    thread's share of what the probed threads got. Else 1."""
+    wall = sum(node.wall for node in nodes)
     on_cpu = sum(node.on_cpu for node in nodes)
     wanting = sum(node.wanting_cpu for node in nodes)
-    if on_cpu >= MIN_CPU and wanting > 0:
+    if on_cpu >= max(MIN_CPU, COMPUTING * wall) and wanting > 0:
         return min(1.0, on_cpu / wanting)
-    if probed:
+    native = sum(node.native_cpu for node in nodes)
+    if probed and native >= COMPUTING * wall:
         threads, cores = max(probed)
         return min(1.0, max(0.05, cores / threads))
     return 1.0
