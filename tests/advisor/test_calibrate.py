@@ -78,7 +78,7 @@ def test_figures_from_a_busy_machine_are_scaled_to_a_quiet_ones():
     quiet = quiet_equivalent(measured, 0.5)  # the probe got half a core: all took twice as long
     assert quiet["seq_per_node"] == pytest.approx(20e-6)
     assert quiet["process_start"] == pytest.approx(5e-3)
-    assert quiet["pipe_rate"] == pytest.approx(1e9)
+    assert quiet["pipe_rate"] == pytest.approx(5e8)  # moving buffers is not one thread's CPU
     assert quiet["cores"] == 2 and quiet["probe_share"] == 0.5
     assert quiet_equivalent(measured, 1.0)["thread_handoff"] == pytest.approx(60e-6)
     # floors hold: a hand-off is never free

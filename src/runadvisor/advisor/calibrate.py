@@ -12,11 +12,12 @@ honoured), in ``calibration-v<version>-<python>-<cores>.json``. A cache written 
 another machine or interpreter, or by another version of this module, is ignored.
 ``RUNADVISOR_CACHE_DIR=""`` turns the cache off.
 
-The figures are a quiet machine's: on a busy one the probe's thread gets only
-part of a core (its CPU time over its CPU time plus its wait for a CPU,
-``probe_share``), every time it measures stretches by the inverse of that, and
-the figures are scaled back by it. The simulation stretches them again by the
-load the facts run saw (``simulate.CpuCapacity``).
+The engine's times are a quiet machine's: on a busy one the probe's thread gets
+only part of a core (its CPU time over its CPU time plus its wait for a CPU,
+``probe_share``), the times it measures stretch by the inverse of that, and
+they are scaled back by it (transfer rates are kept as measured). The
+simulation stretches them again by the load the facts run saw
+(``simulate.CpuCapacity``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 from runadvisor.jsonfile import write_json
 
 CACHE_ENV = "RUNADVISOR_CACHE_DIR"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 PROBE_TIMEOUT = 30.0
 _TINY_NODES = 40
 # Floors for figures that noise can push to zero (a hand-off is never free).
@@ -289,12 +290,16 @@ TIMES = (
     "process_per_worker",
     "process_round_trip",
 )
-RATES = ("pipe_rate", "shm_rate")  # memory_rate is per CPU second: load does not stretch it
+# Rates stay as measured: moving large buffers is page faults and memory traffic more
+# than one thread's CPU, so a busy probe thread's share says little of it (dividing by
+# it made 450 MB of payloads look twice as cheap as they measured). memory_rate is per
+# CPU second, which load does not stretch.
+RATES: tuple[str, ...] = ()
 
 
 def quiet_equivalent(figures: dict[str, Any], share: float) -> dict[str, Any]:
     """Figures measured by a thread that got ``share`` of a core, as a quiet machine's:
-    times shrink by it, rates grow by it (floors kept)."""
+    the engine's times shrink by it (floors kept); ``RATES`` grow by it."""
     share = min(1.0, max(0.05, share))
     out = dict(figures)
     floors = {"seq_per_node": MIN_PER_NODE, "thread_handoff": _MIN_HANDOFF}

@@ -339,7 +339,7 @@ def simulate(
         # The engine's work for the node: Python, on a CPU and holding the GIL.
         extra = per_node + handoff * stretch
         if model != "threads":
-            extra += costs.transfer_time(node.pipe_bytes, node.shm_bytes) * stretch
+            extra += costs.transfer_time(node.pipe_bytes, node.shm_bytes)
         duration = node.wall + extra
         durations.append(duration)
         usage.append(
