@@ -63,11 +63,12 @@ CASES = {
         ["does not pickle", "_thread.lock"],
         {SEQ, THREAD},
     ),
-    # A short wait stage, then GIL-holding work: processes, despite the waiting.
+    # A short wait stage, then GIL-holding work: processes, despite the waiting; more
+    # processes than cores may overlap the waits.
     "mixed_stages": (
         P.mixed_stages,
         {PAR},
-        range(2, CORES + 1),
+        range(2, 2 * CORES + 1),
         ["waiting for I/O", "GIL was held"],
         {PAR},
     ),
@@ -214,6 +215,9 @@ def test_candidates_sweep_and_prune():
         "ThreadRunner(8)",
         "ParallelRunner(1)",
         "ParallelRunner(2)",
+        # waiting nodes: processes past the cores are predicted to pay, so they are swept
+        "ParallelRunner(4)",
+        "ParallelRunner(8)",
     ]
     for c in rec.candidates:
         assert c.predicted > 0

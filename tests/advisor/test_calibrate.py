@@ -24,6 +24,8 @@ def test_calibration_is_measured_once_then_cached(calibration_cache):
     assert 0 < costs.process_round_trip < 0.05
     assert 0 < costs.process_start < 1.0
     assert 1e7 <= costs.pipe_rate <= 1e11 and 1e7 <= costs.shm_rate <= 1e11
+    assert costs.memory_rate > 0 and 1.0 <= costs.memory_scaling <= costs.cores
+    assert 0.05 <= costs.probe_share <= 1.0
     assert 0 < costs.probe_seconds < 5
     assert "GB/s" in costs.summary()
 
@@ -57,3 +59,34 @@ def test_costs_round_trip_and_transfer_time():
     costs = MachineCosts(pipe_rate=1e9, shm_rate=2e9)
     assert costs.transfer_time(1e9, 2e9) == pytest.approx(2.0)
     assert MachineCosts.from_dict({**costs.to_dict(), "unknown": 1}) == costs
+
+
+def test_figures_from_a_busy_machine_are_scaled_to_a_quiet_ones():
+    from runadvisor.advisor.calibrate import quiet_equivalent
+
+    measured = {
+        "seq_per_node": 40e-6,
+        "run_overhead": 2e-3,
+        "thread_handoff": 60e-6,
+        "process_start": 10e-3,
+        "process_per_worker": 4e-3,
+        "process_round_trip": 400e-6,
+        "pipe_rate": 5e8,
+        "shm_rate": 1e9,
+        "cores": 2,
+    }
+    quiet = quiet_equivalent(measured, 0.5)  # the probe got half a core: all took twice as long
+    assert quiet["seq_per_node"] == pytest.approx(20e-6)
+    assert quiet["process_start"] == pytest.approx(5e-3)
+    assert quiet["pipe_rate"] == pytest.approx(5e8)  # moving buffers is not one thread's CPU
+    assert quiet["cores"] == 2 and quiet["probe_share"] == 0.5
+    assert quiet_equivalent(measured, 1.0)["thread_handoff"] == pytest.approx(60e-6)
+    # floors hold: a hand-off is never free
+    assert quiet_equivalent({**measured, "thread_handoff": 1e-6}, 0.5)["thread_handoff"] >= 5e-6
+
+
+def test_the_cache_file_names_its_version(monkeypatch, tmp_path_factory):
+    from runadvisor.advisor.calibrate import CACHE_VERSION
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+    assert f"-v{CACHE_VERSION}-" in cache_path().name

@@ -123,3 +123,38 @@ def test_a_busy_machine_is_not_mistaken_for_io(busy):
     verdict = decide(replace(BASE, cpu_share=0.6, noncpu_share=0.02, cpu_wait_share=busy))
     assert verdict.leaf == "processes"
     assert ("waiting for a CPU" in " ".join(verdict.path)) == (busy > 0)
+
+
+def test_native_pools_that_keep_the_cores_busy_are_sequential():
+    pools = [{"api": "blas", "library": "openblas", "threads": 2}]
+    facts = replace(
+        BASE, gil_share=0.02, pool_cpu=0.35, cores_used=1.85, native_pools=pools, cpu_share=0.95
+    )
+    verdict = decide(facts, predicted={"sequential": 0.4, "thread": 0.39, "parallel": 0.41})
+    assert (verdict.runner, verdict.leaf) == ("SequentialRunner", "cores-busy")
+    assert "already kept 1.9 of 2 cores busy (openblas with 2 threads)" in verdict.reason
+    assert "no runner is predicted to help" in verdict.reason
+    assert any("0.35 s of CPU in native thread pools" in p for p in verdict.path)
+    # unless the simulation finds room (the pool leaves gaps that other nodes fill)
+    helped = decide(facts, predicted={"sequential": 0.4, "thread": 0.3, "parallel": 0.41})
+    assert helped.runner == "ThreadRunner" and "predicted at 0.30 s" in helped.reason
+    assert "little is left for nodes side by side, yet" in helped.reason
+
+
+def test_cpu_work_in_child_processes_is_not_waiting_and_runs_in_threads():
+    facts = replace(
+        BASE, cpu_share=0.01, noncpu_share=0.05, gil_share=0.0, child_cpu=0.36, cores_used=0.9
+    )
+    verdict = decide(facts)
+    assert (verdict.runner, verdict.leaf) == ("ThreadRunner", "gil-free")
+    assert "runs in child processes" in verdict.reason
+    assert any("0.36 s of CPU in child processes" in p for p in verdict.path)
+
+
+def test_a_busy_machine_is_said_with_its_numbers():
+    facts = replace(BASE, others_load=1.4, cpu_capacity=[(1, 0.5), (2, 0.6), (4, 0.6)])
+    text = " ".join(decide(facts).path)
+    assert "other processes used 1.4 of 2 cores during the profiled run" in text
+    assert "1 threads got 0.5, 2 threads got 0.6, 4 threads got 0.6 cores" in text
+    assert "while that load lasts, measured runs gain less" in text
+    assert "other processes" not in " ".join(decide(replace(BASE, others_load=0.1)).path)

@@ -8,14 +8,22 @@ The probe measures them with real, profiled runs of tiny pipelines (the same
 way the candidates are measured) in a fresh subprocess, in about half a
 second, and caches the figures as JSON in
 ``$RUNADVISOR_CACHE_DIR`` or ``~/.cache/runadvisor/`` (``$XDG_CACHE_HOME``
-honoured), in ``calibration-<python>-<cores>.json``. A cache written on another
-machine or interpreter is ignored. ``RUNADVISOR_CACHE_DIR=""`` turns the cache off.
+honoured), in ``calibration-v<version>-<python>-<cores>.json``. A cache written on
+another machine or interpreter, or by another version of this module, is ignored.
+``RUNADVISOR_CACHE_DIR=""`` turns the cache off.
 
 Runner kinds that are not runadvisor's own engine (Kedro's runners) cost
 differently: a kind registered with a ``probe`` gets its own figures, measured
 by that probe the same way (once per machine and per version of what it runs,
-cached beside the machine's as ``calibration-<python>-<cores>-<kind>.json``),
-kept in ``MachineCosts.kinds`` and applied by :meth:`MachineCosts.for_kind`.
+cached beside the machine's with the kind's name), kept in
+``MachineCosts.kinds`` and applied by :meth:`MachineCosts.for_kind`.
+
+The engine's times are a quiet machine's: on a busy one the probe's thread gets
+only part of a core (its CPU time over its CPU time plus its wait for a CPU,
+``probe_share``), the times it measures stretch by the inverse of that, and
+they are scaled back by it (transfer rates are kept as measured). The
+simulation stretches them again by the load the facts run saw
+(``simulate.CpuCapacity``).
 """
 
 from __future__ import annotations
@@ -33,11 +41,11 @@ from typing import Any
 from runadvisor.jsonfile import write_json
 
 CACHE_ENV = "RUNADVISOR_CACHE_DIR"
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 PROBE_TIMEOUT = 30.0
 _TINY_NODES = 40
 # Floors for figures that noise can push to zero (a hand-off is never free).
-_MIN_PER_NODE = 5e-6
+MIN_PER_NODE = 5e-6
 _MIN_HANDOFF = 5e-6
 _MIN_ROUND_TRIP = 20e-6
 _PAYLOAD = 4 << 20  # bytes carried from one node to the next by the transfer probe
@@ -68,6 +76,11 @@ class MachineCosts:
     data pickled in band / large buffers through shared memory.
     ``kinds``: a runner kind's own figures (any of :data:`ENGINE_FIELDS`), for
     kinds whose engine is not runadvisor's; see :meth:`for_kind`.
+    ``memory_rate``: bytes per second one process copies in memory (0: not
+    measured); ``memory_scaling``: how many times that all the cores copy
+    together (memory bandwidth shared by the cores: below ``cores``).
+    ``probe_share``: the part of a core the probe's thread got (the figures are
+    scaled to a quiet machine by it).
     """
 
     seq_per_node: float = 30e-6
@@ -78,6 +91,9 @@ class MachineCosts:
     process_round_trip: float = 300e-6
     pipe_rate: float = 3e8
     shm_rate: float = 1e9
+    memory_rate: float = 0.0
+    memory_scaling: float = 1.0
+    probe_share: float = 1.0
     cores: int = 1
     gil_enabled: bool = True
     start_method: str = "fork"
@@ -160,7 +176,8 @@ def cache_path() -> Path | None:
         folder = os.path.join(base, "runadvisor")
     elif not folder:
         return None
-    return Path(folder) / f"calibration-{platform.python_version()}-{usable_cores()}.json"
+    name = f"calibration-v{CACHE_VERSION}-{platform.python_version()}-{usable_cores()}.json"
+    return Path(folder) / name
 
 
 def calibrate(
@@ -358,8 +375,116 @@ def _fork_cost(repeats: int = 3) -> float:
     return best
 
 
+TIMES = (
+    "seq_per_node",
+    "run_overhead",
+    "thread_handoff",
+    "process_start",
+    "process_per_worker",
+    "process_round_trip",
+)
+# Rates stay as measured: moving large buffers is page faults and memory traffic more
+# than one thread's CPU, so a busy probe thread's share says little of it (dividing by
+# it made 450 MB of payloads look twice as cheap as they measured). memory_rate is per
+# CPU second, which load does not stretch.
+RATES: tuple[str, ...] = ()
+
+
+def quiet_equivalent(figures: dict[str, Any], share: float) -> dict[str, Any]:
+    """Figures measured by a thread that got ``share`` of a core, as a quiet machine's:
+    the engine's times shrink by it (floors kept); ``RATES`` grow by it."""
+    share = min(1.0, max(0.05, share))
+    out = dict(figures)
+    floors = {"seq_per_node": MIN_PER_NODE, "thread_handoff": _MIN_HANDOFF}
+    floors["process_round_trip"] = _MIN_ROUND_TRIP
+    for name in TIMES:
+        out[name] = max(floors.get(name, 0.0), figures[name] * share)
+    for name in RATES:
+        if name in figures:
+            out[name] = min(1e11, figures[name] / share)
+    out["probe_share"] = share
+    return out
+
+
+def _probe_share(before: tuple[float, int] | None, cpu0: float) -> float:
+    """The part of a core this thread got since ``before`` (1 where unknown)."""
+    from runadvisor.advisor.native import thread_sched
+
+    after = thread_sched()
+    cpu = time.thread_time() - cpu0
+    if before is None or after is None or cpu <= 0:
+        return 1.0
+    waited = max(0.0, after[0] - before[0])
+    return cpu / (cpu + waited)
+
+
+_COPY_BYTES = 16 << 20  # bytes each process copies per round in the memory probe
+_COPY_ROUNDS = 4
+
+
+def _copy_rate(count: int) -> float | None:
+    """Bytes per CPU second that ``count`` forked processes, copying at the same time,
+    manage in all (large buffers: memory, not caches). CPU seconds, not wall seconds: a
+    copy that stalls on memory still holds its CPU, while one that waits for a CPU taken
+    by other work does not count. None where fork is not available."""
+    import struct
+
+    fork = getattr(os, "fork", None)
+    if fork is None:
+        return None
+    go_read, go_write = os.pipe()
+    done_read, done_write = os.pipe()
+    pids = []
+    try:
+        for _ in range(count):
+            pid = fork()
+            if pid == 0:  # pragma: no cover - runs in the child
+                code = 1
+                try:
+                    source, target = bytearray(_COPY_BYTES), bytearray(_COPY_BYTES)
+                    target[:] = source  # touch both before the clock starts
+                    os.read(go_read, 1)
+                    began = time.process_time()
+                    for _ in range(_COPY_ROUNDS):
+                        target[:] = source
+                    os.write(done_write, struct.pack("d", time.process_time() - began))
+                    code = 0
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        os.write(go_write, b"x" * count)
+        spans = [struct.unpack("d", os.read(done_read, 8))[0] for _ in pids]
+    finally:
+        for pid in pids:
+            os.waitpid(pid, 0)
+        for fd in (go_read, go_write, done_read, done_write):
+            os.close(fd)
+    return sum(_COPY_BYTES * _COPY_ROUNDS / max(span, 1e-9) for span in spans)
+
+
+def _memory_rates(cores: int) -> tuple[float, float]:
+    """(bytes per second one process copies, how many times that ``cores`` copy together)."""
+    try:
+        one = _copy_rate(1)
+        every = _copy_rate(cores) if cores > 1 else one
+    except OSError:
+        return 0.0, 1.0
+    if not one or not every:
+        return 0.0, 1.0
+    return one, min(float(cores), max(1.0, every / one))
+
+
 def probe() -> dict[str, Any]:
-    """Measure the costs here and now (about half a second); returns ``MachineCosts`` fields."""
+    """Measure the costs here and now (about half a second); returns ``MachineCosts`` fields,
+    scaled to a quiet machine (see :func:`quiet_equivalent`)."""
+    from runadvisor.advisor.native import thread_sched
+
+    sched0, cpu0 = thread_sched(), time.thread_time()
+    figures = _probe()
+    return quiet_equivalent(figures, _probe_share(sched0, cpu0))
+
+
+def _probe() -> dict[str, Any]:
     from runadvisor.machine import gil_enabled, usable_cores
     from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner
     from runadvisor.runners.parallel import resolve_start_method
@@ -370,7 +495,7 @@ def probe() -> dict[str, Any]:
     one, many = _tiny_pipeline(1), _tiny_pipeline(n)
     seq_one = _overhead(one, SequentialRunner(), repeats=5)
     seq_many = _overhead(many, SequentialRunner(), repeats=5)
-    seq_per_node = max(_MIN_PER_NODE, (seq_many - seq_one) / (n - 1))
+    seq_per_node = max(MIN_PER_NODE, (seq_many - seq_one) / (n - 1))
     run_overhead = max(0.0, seq_one - seq_per_node)
     threads = _overhead(many, ThreadRunner(max_workers=2), repeats=5)
     handoff = max(_MIN_HANDOFF, (threads - seq_many) / n)
@@ -387,7 +512,10 @@ def probe() -> dict[str, Any]:
         cost = _overhead(pipe, ParallelRunner(max_workers=1), _PAYLOAD) - small
         # The payload crosses twice: back from the producer, out to the consumer.
         rates[name] = min(1e11, max(1e7, 2 * _PAYLOAD / max(cost, 1e-6)))
+    memory_rate, memory_scaling = _memory_rates(usable_cores())
     return {
+        "memory_rate": memory_rate,
+        "memory_scaling": memory_scaling,
         "seq_per_node": seq_per_node,
         "run_overhead": run_overhead,
         "thread_handoff": handoff,

@@ -2,8 +2,12 @@
 which cannot run at all (data that does not pickle, memory).
 
 The baseline (SequentialRunner) is always first: every speedup is against it.
-Worker counts sweep 1, 2, 4, ... up to the pipeline's width, and up to the
-cores for kinds that model processes.
+Worker counts sweep 1, 2, 4, ... up to the pipeline's width. For kinds that
+model processes the sweep goes past the cores (up to ``PROCESSES_PER_CORE``
+per core) only where the simulation says those counts pay: nodes that wait
+for I/O, or whose native work does not fill a core, leave CPUs to more
+workers. Threads sweep to the width: the simulation decides which counts are
+worth measuring.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from dataclasses import dataclass, replace
 
 from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.advisor.choice import choose
-from runadvisor.advisor.facts import PipelineFacts
+from runadvisor.advisor.facts import PipelineFacts, current_costs
 from runadvisor.advisor.options import AdviceOptions
 from runadvisor.advisor.recommend import BASELINE_KIND, Candidate
-from runadvisor.advisor.simulate import NodeCost, bounds, simulate, width
+from runadvisor.advisor.simulate import CpuCapacity, NodeCost, bounds, simulate, width
 from runadvisor.advisor.status import SKIPPED, UNPICKLABLE
 from runadvisor.runners import registry
 from runadvisor.units import fmt_bytes
 
 MAX_THREADS = 256
+PROCESSES_PER_CORE = 4  # the sweep's most processes per core, where more than one pays
+PAST_CORES_GAIN = 0.95  # a count past the cores must be predicted this much faster to be kept
 MEMORY_SHARE = 0.8  # of available memory, when no memory_limit is given
 
 
@@ -59,8 +65,18 @@ class Slate:
         return best
 
 
-def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int, ...] | None):
-    """The worker counts to consider for ``kind`` on a pipeline ``wide`` nodes wide."""
+def sweep(
+    kind: registry.RunnerKind,
+    wide: int,
+    cores: int,
+    override: tuple[int, ...] | None,
+    past_cores: bool = False,
+) -> list[int]:
+    """The worker counts to consider for ``kind`` on a pipeline ``wide`` nodes wide.
+
+    Kinds that model processes stop at the cores unless ``past_cores``, then at
+    ``PROCESSES_PER_CORE`` per core.
+    """
     if not kind.takes_workers:
         return [1]
     fixed = kind.fixed_workers(wide, cores) if kind.fixed_workers is not None else None
@@ -70,7 +86,7 @@ def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int,
         return sorted({min(w, wide) for w in override})
     top = min(wide, MAX_THREADS)
     if kind.model == "processes":
-        top = min(top, cores)
+        top = min(top, cores * (PROCESSES_PER_CORE if past_cores else 1))
     counts = []
     p = 1
     while p < top:
@@ -81,30 +97,63 @@ def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int,
 
 
 def predict(
-    nodes: list[NodeCost], facts: PipelineFacts, costs: MachineCosts, options: AdviceOptions
+    nodes: list[NodeCost],
+    facts: PipelineFacts,
+    costs: MachineCosts,
+    options: AdviceOptions,
+    *,
+    present_load: bool = False,
 ) -> list[Candidate]:
-    """Every candidate of the kinds asked for (and the baseline), simulated."""
+    """Every candidate of the kinds asked for (and the baseline), simulated.
+
+    Process counts past the cores are kept only when predicted at least
+    ``1 - PAST_CORES_GAIN`` faster than the best count up to the cores.
+
+    By default the machine's cores are taken as the pipeline's (the advice is
+    for the pipeline, not for whatever else ran beside the facts run). With
+    ``present_load``, on a machine that other processes kept busy during the
+    facts run, the cores are what the facts run measured this process tree gets
+    (``facts.capacity()``): the times measured runs take while that load lasts.
+    On a quiet machine both are the same.
+    """
     wide = width(nodes)
+    capacity = facts.capacity() if present_load else CpuCapacity(cores=max(1, facts.cores))
+    costs = current_costs(costs, facts)
     kinds = [BASELINE_KIND] + [k for k in options.kinds if k != BASELINE_KIND]
     candidates = []
     for name in kinds:
         kind = registry.get(name)
-        for p in sweep(kind, wide, facts.cores, options.workers):
+        mine = []
+        for p in sweep(kind, wide, facts.cores, options.workers, past_cores=True):
             lower, upper = bounds(nodes, p)
-            candidates.append(
+            mine.append(
                 Candidate(
                     kind.name,
                     p,
-                    predicted=simulate(nodes, kind.name, p, costs),
+                    predicted=simulate(nodes, kind.name, p, costs, capacity),
                     lower_bound=lower,
                     upper_bound=upper,
                 )
             )
+        if kind.model == "processes" and options.workers is None:
+            mine = _past_cores_that_pay(mine, facts.cores)
+        candidates += mine
     if BASELINE_KIND not in options.kinds:
         candidates[0] = replace(
             candidates[0], reason="baseline for the speedups; not among the runners asked for"
         )
     return candidates
+
+
+def _past_cores_that_pay(candidates: list[Candidate], cores: int) -> list[Candidate]:
+    """The counts up to the cores, and those past them predicted clearly faster."""
+    within = [c for c in candidates if c.workers <= cores]
+    if not within:
+        return candidates
+    best = min(c.predicted for c in within)
+    return within + [
+        c for c in candidates if c.workers > cores and c.predicted < PAST_CORES_GAIN * best
+    ]
 
 
 def plan_slate(

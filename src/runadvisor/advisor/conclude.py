@@ -166,7 +166,7 @@ def worker_count(
                 f"max_workers={workers}: more workers do not help ({nxt.label} predicted "
                 f"{fmt_seconds_prose(nxt.predicted)} against {fmt_seconds_prose(chosen.predicted)})"
             )
-    elif spec.model == "processes" and workers >= facts.cores:
+    elif spec.model == "processes" and workers == facts.cores:
         note = (
             f"max_workers={workers}: one process per core ({facts.cores} cores); more would "
             "only take turns"

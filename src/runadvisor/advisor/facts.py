@@ -1,23 +1,28 @@
 """The facts the advisor decides on, from one profiled sequential run.
 
-:func:`facts_job` runs in a fresh child process (see ``measure.py``): one
-``SequentialRunner`` run under the profiler, with output sizes measured and
-every in-memory output and input checked for whether it would pickle, and why
-not. :func:`build_facts` turns its answer into :class:`PipelineFacts` plus the
-per-node costs the simulation uses.
+:func:`profile_facts` runs ``facts_run.facts_job`` in a fresh child process
+(see ``measure.py``): one ``SequentialRunner`` run under the profiler, with
+output sizes measured, every in-memory output and input checked for whether it
+would pickle, the CPU nodes spend outside their threads and the machine's load
+measured. :func:`build_facts` turns its answer into :class:`PipelineFacts`
+plus the per-node costs the simulation uses.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from runadvisor.advisor.simulate import NodeCost, critical_path, nodes_from_profile
+from runadvisor.advisor.calibrate import MIN_PER_NODE, MachineCosts
+from runadvisor.advisor.simulate import (
+    MIN_CPU,
+    CpuCapacity,
+    NodeCost,
+    critical_path,
+    nodes_from_profile,
+)
 
 # Keys of the advisor probe's results in NodeEvent.extras.
-TRANSFER_KEY = "advisor.transfer"
-SIZING_KEY = "advisor.sizing_seconds"
 
 
 @dataclass
@@ -35,6 +40,21 @@ class PipelineFacts:
     locks): neither computing, nor waiting for a CPU, nor holding the GIL.
     ``gil_share``: time holding the GIL as a share of the time on or waiting
     for a CPU (None when not measured).
+
+    CPU outside the nodes' own threads (measured by the facts run's probe):
+    ``pool_cpu`` seconds in native thread pools (BLAS, OpenMP), ``child_cpu`` in
+    child processes; ``cores_used`` all the nodes' CPU over their wall time (above
+    1: native pools already run on several cores). ``native_pools``: the pools
+    threadpoolctl found (where installed).
+
+    The machine during the run: ``others_load`` cores other processes used
+    (None: unknown); ``thread_share`` the part of a core a node's thread got
+    while it wanted one; ``cpu_capacity`` ``[threads, cores got]`` pairs measured
+    when the machine was busy (None: quiet, n threads get min(n, cores));
+    ``wakeup_latency`` how long a sleeping thread waited for a CPU each time it
+    woke, on average (the profiler's GIL monitor; None: not measured).
+    ``engine_overhead``: seconds of the run that were not node time (the engine
+    and the profiler, start and stop included; the facts probe's own time left out).
 
     ``bytes_moved``: bytes that would cross a process boundary under
     ParallelRunner (each in-memory input once per reading node, each in-memory
@@ -62,6 +82,25 @@ class PipelineFacts:
     start_method: str | None = None
     critical_path: list[str] = field(default_factory=list)
     cpu_wait_share: float = 0.0
+    pool_cpu: float = 0.0
+    child_cpu: float = 0.0
+    cores_used: float = 0.0
+    native_pools: list[dict[str, Any]] = field(default_factory=list)
+    others_load: float | None = None
+    thread_share: float = 1.0
+    cpu_capacity: list[tuple[int, float]] | None = None
+    wakeup_latency: float | None = None
+    engine_overhead: float | None = None
+
+    def capacity(self) -> CpuCapacity:
+        """Cores this process tree gets as it asks for more, for the simulation."""
+        points = tuple((float(n), float(c)) for n, c in self.cpu_capacity or ())
+        return CpuCapacity(
+            cores=max(1, self.cores),
+            points=points,
+            share=self.thread_share,
+            wakeup=self.wakeup_latency or 0.0,
+        )
 
     @property
     def mean_node_wall(self) -> float:
@@ -76,148 +115,10 @@ class PipelineFacts:
     def from_dict(cls, data: dict[str, Any]) -> PipelineFacts:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-# -- in the child --------------------------------------------------------------------
-
-
-def transfer_size(value: Any, root: str = "value") -> tuple[int | None, int | None, str | None]:
-    """How ``value`` would travel to a worker process: (bytes pickled in band, bytes of large
-    buffers through shared memory, None), or (None, None, why it does not pickle)."""
-    from runadvisor.runners.transfer import OUT_OF_BAND_MIN_BYTES, sizes
-
-    try:
-        header, buffers = sizes(value)
-    except Exception as exc:
-        from runadvisor.io.pickling import find_unpicklable
-
-        return None, None, find_unpicklable(value, root=root) or f"{root}: {exc}"
-    if buffers < OUT_OF_BAND_MIN_BYTES:  # the engine sends small buffers in band
-        return header + buffers, 0, None
-    return header, buffers, None
-
-
-class AdvisorProbe:
-    """Task probe of the facts run: each output's size as it would travel to or from a
-    worker process (or why it does not pickle). Waiting for a CPU is in the profile."""
-
-    def before(self) -> None:
-        return None
-
-    def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
-        extras: dict[str, Any] = {}
-        if outputs:
-            began = time.perf_counter()
-            extras[TRANSFER_KEY] = {
-                name: transfer_size(value, root=f"output '{name}'")
-                for name, value in outputs.items()
-            }
-            extras[SIZING_KEY] = time.perf_counter() - began
-        return extras
-
-
-class AdvisorObserver:
-    """Observer that collects :class:`AdvisorProbe` results, by dataset and node name."""
-
-    def __init__(self) -> None:
-        self.task_probe = AdvisorProbe()
-        self.sizes: dict[str, tuple[int | None, int | None, str | None]] = {}
-        self.producer: dict[str, str] = {}
-        self.sizing_seconds = 0.0  # spent pickling outputs to size them: not the pipeline's
-
-    def __call__(self, event: Any) -> None:
-        extras = event.extras or {}
-        self.sizing_seconds += extras.get(SIZING_KEY, 0.0)
-        for name, size in extras.get(TRANSFER_KEY, {}).items():
-            self.sizes[name] = size
-            self.producer[name] = event.node
-
-
-def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> dict[str, Any]:
-    """One profiled SequentialRunner run with transfer checks (runs in a child process).
-
-    The profiler's own output sizing is off: the advisor's probe pickles each
-    output once, after the profiler's probe has stopped its GIL clock, and the
-    sizes are copied into the profile.
-    """
-    from runadvisor.advisor.measure import node_watcher
-    from runadvisor.io.pickling import find_unpicklable
-    from runadvisor.profiles import Profiler
-    from runadvisor.runners import SequentialRunner
-    from runadvisor.runners.parallel import resolve_start_method
-    from runadvisor.runners.placement import holds_data, place, read_here
-
-    runner = SequentialRunner()
-    checker = AdvisorObserver()
-    profiler = Profiler(pipeline, runner=runner, measure_output_bytes=False)
-    watcher = node_watcher()
-    with profiler:
-        runner.run(
-            pipeline, catalog, observers=[profiler, checker, *([watcher] if watcher else [])]
-        )
-    profile = profiler.profile
-    assert profile is not None
-    for record in profile.nodes:
-        by_output = {}
-        for name in record.outputs:
-            inband, buffers, _ = checker.sizes.get(name, (None, None, None))
-            by_output[name] = None if inband is None else inband + (buffers or 0)
-        record.out_bytes_by_output = by_output
-        record.out_bytes = sum(v for v in by_output.values() if v is not None)
-    profile.settings["measure_output_bytes"] = True
-
-    method = start_method or resolve_start_method(None)  # the caller's process decides
-    # The engine's own rule for what loads inside the workers; the rest travels.
-    placement = place(pipeline.nodes, catalog, method)
-    travels = {name: placement.travels(name) for name in sorted(pipeline.datasets())}
-    sizes: dict[str, tuple[int, int]] = {}
-    unpicklable: list[str] = []
-    for name, (inband, buffers, why) in sorted(checker.sizes.items()):
-        if why is not None:
-            if travels.get(name, True):
-                unpicklable.append(f"{why} (made by node '{checker.producer[name]}')")
-        else:
-            sizes[name] = (int(inband or 0), int(buffers or 0))
-    for name in sorted(pipeline.inputs()):
-        dataset = catalog.get(name)
-        if not travels.get(name, True) or not holds_data(dataset):
-            continue
-        try:
-            value = read_here(dataset)
-        except Exception:
-            continue
-        inband, buffers, why = transfer_size(value, root=f"catalog['{name}']")
-        if why is not None:
-            unpicklable.append(why)
-        else:
-            sizes[name] = (int(inband or 0), int(buffers or 0))
-    if method != "fork":  # under fork the workers inherit the functions
-        for node in pipeline.nodes:
-            where = find_unpicklable(node.func, root=f"node '{node.name}' function")
-            if where:
-                unpicklable.append(where)
-    return {
-        "profile": profile.to_dict(),
-        "order": [node.name for node in pipeline.nodes],
-        "widest_level": _groups_width(pipeline),
-        "travels": travels,
-        "sizes": sizes,
-        "unpicklable": unpicklable,
-        "start_method": method,
-        "sizing_seconds": checker.sizing_seconds,
-    }
-
-
-def _groups_width(pipeline: Any) -> int | None:
-    """Most nodes in one of the pipeline's levels (None: it has no ``grouped_nodes``)."""
-    groups = getattr(pipeline, "grouped_nodes", None)
-    if groups is None:
-        return None
-    return max((len(group) for group in groups), default=0)
-
-
-# -- in the parent -------------------------------------------------------------------
+        values = {k: v for k, v in data.items() if k in known}
+        if values.get("cpu_capacity") is not None:  # JSON has lists, the facts tuples
+            values["cpu_capacity"] = [(int(n), float(c)) for n, c in values["cpu_capacity"]]
+        return cls(**values)
 
 
 def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], Any]:
@@ -232,13 +133,26 @@ def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], 
         sizes=sizes,
         travels=answer.get("travels"),
     )
+    native = answer.get("native") or {}
+    nodes = [
+        replace(node, pool_cpu=native[node.name][0], child_cpu=native[node.name][1])
+        if node.name in native
+        else node
+        for node in nodes
+    ]
     facts = facts_from_nodes(
         nodes,
         profile,
         widest_level=answer.get("widest_level"),
         unpicklable=list(answer.get("unpicklable", ())),
         start_method=answer.get("start_method"),
+        probed=answer.get("capacity"),
     )
+    facts.others_load = answer.get("others_load")
+    probe = float(answer.get("sizing_seconds") or 0.0)
+    facts.engine_overhead = max(0.0, profile.wall - sum(r.wall for r in profile.nodes) - probe)
+    facts.wakeup_latency = answer.get("wakeup")
+    facts.native_pools = list(answer.get("pools") or [])
     return facts, nodes, profile
 
 
@@ -249,18 +163,30 @@ def facts_from_nodes(
     widest_level: int | None = None,
     unpicklable: list[str] | None = None,
     start_method: str | None = None,
+    probed: list[tuple[int, float]] | None = None,
 ) -> PipelineFacts:
-    """PipelineFacts from the simulation's view of the nodes and their profile."""
+    """PipelineFacts from the simulation's view of the nodes and their profile.
+
+    ``probed``: ``(threads, cores got)`` points measured on a busy machine
+    (``contention.measure_capacity``). The capacity curve is one thread at the
+    share of a core the nodes' threads got, then those points (never below it:
+    more threads never get less than one).
+    """
     t1 = sum(node.wall for node in nodes)
     cpu = sum(node.on_cpu for node in nodes)
     cpu_wait = sum(node.wanting_cpu - node.on_cpu for node in nodes)
-    waiting = sum(node.waiting for node in nodes)
+    share = thread_share(nodes, probed)
+    cpu_capacity = None
+    if probed:
+        cpu_capacity = [(1, share)] + [(int(n), max(float(c), share)) for n, c in probed]
+    waiting = sum(node.idle(share) for node in nodes)
     t_inf, path = critical_path(nodes)
     measured_gil = [node for node in nodes if node.gil is not None]
     if not measured_gil:
         gil_share = None
     else:
-        wanting = sum(node.wanting_cpu for node in measured_gil)
+        # CPU work outside the node's thread (pools, children) runs without our GIL.
+        wanting = sum(n.wanting_cpu + n.native_cpu / n.share(share) for n in measured_gil)
         held = sum(min(node.gil_time, node.wanting_cpu) for node in measured_gil)
         gil_share = min(1.0, held / wanting) if wanting > 0 else 0.0
     memory = {
@@ -292,7 +218,50 @@ def facts_from_nodes(
         start_method=start_method or machine.start_method,
         critical_path=path,
         cpu_wait_share=cpu_wait / t1 if t1 > 0 else 0.0,
+        pool_cpu=sum(node.pool_cpu for node in nodes),
+        child_cpu=sum(node.child_cpu for node in nodes),
+        cores_used=sum(node.total_cpu for node in nodes) / t1 if t1 > 0 else 0.0,
+        thread_share=share,
+        cpu_capacity=cpu_capacity,
     )
+
+
+COMPUTING = 0.1  # share of node time on a CPU below which nodes tell nothing of a core's share
+
+
+def thread_share(nodes: list[NodeCost], probed: list[tuple[int, float]] | None = None) -> float:
+    """Of a core, what the nodes' threads got while they wanted one: their CPU time over
+    their CPU time plus their wait for a CPU, when they computed at least ``COMPUTING`` of
+    their time (a thread that mostly sleeps waits at each wake-up, which says little of
+    throughput). When their work ran in child processes or native pools instead: a
+    thread's share of what the probed threads got. Else 1."""
+    wall = sum(node.wall for node in nodes)
+    on_cpu = sum(node.on_cpu for node in nodes)
+    wanting = sum(node.wanting_cpu for node in nodes)
+    if on_cpu >= max(MIN_CPU, COMPUTING * wall) and wanting > 0:
+        return min(1.0, on_cpu / wanting)
+    native = sum(node.native_cpu for node in nodes)
+    if probed and native >= COMPUTING * wall:
+        threads, cores = max(probed)
+        return min(1.0, max(0.05, cores / threads))
+    return 1.0
+
+
+MIN_NODES_FOR_ENGINE = 20  # below this, the run's own per-node cost is too noisy to use
+
+
+def current_costs(costs: MachineCosts, facts: PipelineFacts) -> MachineCosts:
+    """``costs`` with the engine's cost per node as the facts run measured it (its time
+    outside the nodes, less the run's fixed cost, per node), when there were enough nodes
+    to tell: it is the engine and the profiler under the machine's present load, where
+    the calibration is a quiet machine's. Kept quiet-equivalent (times the part of a core
+    a thread got), since the simulation stretches it by the load again."""
+    n = facts.n_nodes
+    if facts.engine_overhead is None or n < MIN_NODES_FOR_ENGINE:
+        return costs
+    share = facts.thread_share if facts.cpu_capacity else 1.0  # the load stretched it so
+    per_node = (facts.engine_overhead * share - costs.run_overhead) / n
+    return replace(costs, seq_per_node=max(per_node, MIN_PER_NODE))
 
 
 def _widest_level(nodes: list[NodeCost]) -> int:
@@ -306,7 +275,7 @@ def _widest_level(nodes: list[NodeCost]) -> int:
 
 
 def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[str, Any]:
-    """Run :func:`facts_job` in a fresh subprocess; return its answer (and its ``elapsed``
+    """Run ``facts_run.facts_job`` in a fresh subprocess; return its answer (and its ``elapsed``
     seconds, start-up included).
 
     The pipeline's own error is raised if it fails there (there is nothing to
@@ -314,14 +283,14 @@ def profile_facts(pipeline: Any, catalog: Any, timeout: float | None) -> dict[st
     crashes.
     """
     from runadvisor.advisor.errors import AdviceError
+    from runadvisor.advisor.facts_run import facts_job
     from runadvisor.advisor.measure import run_isolated
     from runadvisor.advisor.status import CRASHED, OK, TIMEOUT
     from runadvisor.exceptions import add_note
-
-    watch = [node.name for node in pipeline.nodes]
     from runadvisor.runners.parallel import resolve_start_method
 
     method = resolve_start_method(None)  # as ParallelRunner would start here, threads and all
+    watch = [node.name for node in pipeline.nodes]
     outcome = run_isolated(facts_job, (pipeline, catalog, method), timeout, watch)
     if outcome.status == OK:
         return {**outcome.value, "elapsed": outcome.elapsed}

@@ -9,16 +9,25 @@ SequentialRunner. It goes wrong in known places, which this tree checks for:
 2. Tiny nodes (average under max(0.3 ms, 10 thread hand-offs)) cost more to
    hand to a worker than to run -> SequentialRunner.
 3. Mostly waiting (non-CPU share >= 50%) -> ThreadRunner: threads wait in
-   parallel and nothing is pickled.
-4. CPU-bound:
+   parallel and nothing is pickled. CPU time of native thread pools and child
+   processes is computing, not waiting.
+4. The nodes' own native threads and child processes already keep the cores
+   busy (BLAS, OpenMP, tools they call) -> running nodes side by side adds no
+   CPU: SequentialRunner, unless the simulation says another runner helps.
+5. CPU-bound:
    - no GIL in this interpreter, or the work releases it (GIL held < 30% of
-     the CPU time: numpy, hashlib, zlib, many pandas operations) -> ThreadRunner;
+     the CPU time: numpy, hashlib, zlib, many pandas operations, work in child
+     processes) -> ThreadRunner;
    - one core -> SequentialRunner;
    - data that would have to travel does not pickle -> processes are out;
      threads only if the simulation says they help, else SequentialRunner;
    - moving the data to and from worker processes costs more than the
      parallelism can save, or processes are predicted no faster -> the same;
    - else ParallelRunner.
+
+When other processes kept the machine busy during the profiled run, the path
+says so, with what our threads got: the predictions are for the machine's own
+cores, and measured runs gain less while that load lasts.
 
 The tree gives the prior; measured runs decide (see ``advise``).
 """
@@ -39,6 +48,8 @@ TINY_HANDOFFS = 10
 IO_SHARE = 0.5
 GIL_FREE_SHARE = 0.3
 THREADS_HELP = 0.9  # threads must be predicted at least 10% faster than sequential
+CORES_BUSY = 0.8  # nodes whose own threads and children keep this share of the cores busy
+BUSY_LOAD = 0.25  # cores other processes used during the profiled run, worth a sentence
 
 
 @dataclass
@@ -117,12 +128,32 @@ def walk(
             f"{waiting:.0%} of node time is waiting (neither computing nor holding the GIL"
             f"{busy}): I/O-bound, threads wait in parallel without pickling anything",
         )
+    outside = _outside_sentence(facts)
     path.append(
         f"{waiting:.0%} of node time is waiting for I/O, {facts.cpu_share:.0%} is on a CPU"
-        f"{busy}: CPU-bound"
+        f"{outside}{busy}: CPU-bound"
     )
+    machine = _machine_sentence(facts)
+    if machine:
+        path.append(machine)
 
-    # 4. CPU-bound: GIL, cores, pickling, transfer.
+    # 4. do the nodes keep the cores busy on their own?
+    if facts.cores > 1 and facts.cores_used >= CORES_BUSY * facts.cores:
+        runner, why = _best_predicted(predicted)
+        pools = _pools(facts)
+        gain = (
+            "little is left for nodes side by side, yet"
+            if runner != "SequentialRunner"
+            else "running nodes side by side adds no CPU, and"
+        )
+        return leaf(
+            runner,
+            "cores-busy",
+            f"the nodes' own threads and child processes already kept {facts.cores_used:.1f} "
+            f"of {facts.cores} cores busy{pools}: {gain} {why}",
+        )
+
+    # 5. CPU-bound: GIL, cores, pickling, transfer.
     if not facts.gil_enabled:
         return leaf(
             "ThreadRunner",
@@ -135,8 +166,7 @@ def walk(
             "ThreadRunner",
             "gil-free",
             f"the GIL was held for only {gil:.0%} of the CPU time: the CPU work releases the GIL "
-            "(as numpy, hashlib, zlib and many pandas operations do), so threads run it in "
-            "parallel with no pickling",
+            f"({_gil_free_work(facts)}), so threads run it in parallel with no pickling",
         )
     if gil is None:
         path.append(
@@ -213,3 +243,59 @@ def _without_processes(predicted: Mapping[str, float]) -> tuple[str, str]:
             f"{fmt_seconds_prose(seq)} sequential)"
         )
     return "SequentialRunner", "threads do not help GIL-holding work"
+
+
+def _outside_sentence(facts: PipelineFacts) -> str:
+    """ ", plus X s in native thread pools and Y s in child processes" (or "")."""
+    parts = []
+    if facts.pool_cpu >= 0.05 * facts.t1 and facts.pool_cpu > 0:
+        parts.append(f"{fmt_seconds_prose(facts.pool_cpu)} of CPU in native thread pools")
+    if facts.child_cpu >= 0.05 * facts.t1 and facts.child_cpu > 0:
+        parts.append(f"{fmt_seconds_prose(facts.child_cpu)} of CPU in child processes")
+    return f", plus {' and '.join(parts)}" if parts else ""
+
+
+def _machine_sentence(facts: PipelineFacts) -> str:
+    """What other processes took during the profiled run, when that was not negligible."""
+    load = facts.others_load
+    if load is None or load < BUSY_LOAD:
+        return ""
+    text = f"other processes used {load:.1f} of {facts.cores} cores during the profiled run"
+    if facts.cpu_capacity:
+        curve = ", ".join(f"{n} threads got {cores:.1f}" for n, cores in facts.cpu_capacity)
+        text += f" (of ours, {curve} cores)"
+    return text + (
+        ": the predictions are for the machine's own cores; while that load lasts, measured "
+        "runs gain less"
+    )
+
+
+def _pools(facts: PipelineFacts) -> str:
+    pools = [f"{p['library']} with {p['threads']} threads" for p in facts.native_pools]
+    return f" ({', '.join(pools)})" if pools else ""
+
+
+def _gil_free_work(facts: PipelineFacts) -> str:
+    if facts.child_cpu > max(facts.pool_cpu, facts.cpu_share * facts.t1):
+        return "most of it runs in child processes, which hold no GIL of ours"
+    return "as numpy, hashlib, zlib and many pandas operations do"
+
+
+def _best_predicted(predicted: Mapping[str, float]) -> tuple[str, str]:
+    """The runner predicted fastest if it beats sequential by 10%, else SequentialRunner."""
+    seq = predicted.get("sequential")
+    others = {k: v for k, v in predicted.items() if k != "sequential"}
+    if seq is None or not others:
+        return "SequentialRunner", "no other runner was simulated"
+    kind = min(others, key=lambda k: others[k])
+    if others[kind] < THREADS_HELP * seq:
+        from runadvisor.runners import registry
+
+        return registry.get(kind).class_name, (
+            f"{registry.get(kind).class_name} is predicted at "
+            f"{fmt_seconds_prose(others[kind])} against {fmt_seconds_prose(seq)} sequential"
+        )
+    return "SequentialRunner", (
+        f"no runner is predicted to help (best {fmt_seconds_prose(others[kind])} against "
+        f"{fmt_seconds_prose(seq)} sequential)"
+    )
