@@ -145,7 +145,7 @@ def tiny_nodes(n: int = 200):
     return pipeline(nodes), catalog
 
 
-def big_payloads(n: int = 4, mbytes: int = 48, seconds: float = 0.04):
+def big_payloads(n: int = 4, mbytes: int = 48, seconds: float = 0.01):
     """A fan of GIL-holding nodes that each read and write a big payload.
 
     Processes would parallelise the Python work (n * ``seconds``) but must move
