@@ -122,12 +122,15 @@ class NodeThread:
     active in (0 for a cycle on time, None before its node's first).
     ``last``/``last_at`` keep the probe's latest schedstat reading and when it
     was taken, so that a node starting right after another on this thread can
-    begin from it instead of reading again.
+    begin from it instead of reading again; ``chain``, ``seen`` and
+    ``fresh_until`` say when a node may start light (see profiles/probe.py).
     """
 
     __slots__ = (
         "busy",
+        "chain",
         "clock",
+        "fresh_until",
         "generation",
         "held",
         "last",
@@ -135,6 +138,7 @@ class NodeThread:
         "mark",
         "recent",
         "sched_fd",
+        "seen",
     )
 
     def __init__(self, generation: int) -> None:
@@ -145,6 +149,10 @@ class NodeThread:
         self.recent: float | None = None  # its share of the last cycle it was looked at in
         self.last: tuple[int, int] | None = None
         self.last_at = -1.0
+        # the probe's light-node bookkeeping (see profiles/probe.py)
+        self.chain = -2  # the process's tick at this thread's last node end, if alone
+        self.seen = 0  # the kernel's peak-RSS mark at the last full reading, bytes
+        self.fresh_until = -1.0  # light starts allowed until then
         self.clock: int | None = None
         self.sched_fd = open_ro(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         if self.sched_fd is None and _cpu_clock_of is not None:
@@ -279,6 +287,17 @@ class GilMonitor:
                 self.sleep = 0.0
                 self._cond.notify()
         return thread.held
+
+    def leave(self, thread: NodeThread, now: float) -> None:
+        """``thread``'s node ended at ``now``, too short to be resolved: end it unaccounted.
+
+        For the probe's light nodes (a fraction of a millisecond, far below
+        the threshold): whether one held the GIL is not measured (the probe
+        reports None), so none of :meth:`end`'s accounting is done.
+        """
+        self.active.discard(thread)
+        self.last_active = now
+        self.tiny = self.tiny + 1 if now - self.busy_since < self.threshold else 0
 
     def _wake_up(self, now: float) -> None:
         """Start the monitor thread, or wake it from its parking; its next cycle starts now."""
