@@ -9,7 +9,7 @@ milliseconds, so short runs get a dense series, and grows with the run's age
 samples in the first second, 10 a second after 2.5 s. Each wake-up of a thread
 costs the workers a preemption when every core is busy (measured: 4 ms fixed
 cost +7% on an 8-node CPU fan-out on 2 cores, against +2-4% at this rate).
-So it samples at most every 50 ms while its own wake-ups come late (more than
+So it samples at most every 100 ms while its own wake-ups come late (more than
 2 ms: a node in this process runs Python and holds the GIL, or every core is
 busy) and while the tree itself keeps every usable core busy (its CPU over the
 last 0.1 s): each sample would otherwise force a GIL hand-off or a preemption
@@ -43,7 +43,7 @@ from runadvisor.profiles._procfs import make_reader, open_ro
 
 DEFAULT_INTERVAL = 0.005
 GROWTH = 0.04  # interval = age * GROWTH, clamped to [interval, max_interval]
-CONTENDED_INTERVAL = 0.05  # at least this while our wake-ups come late
+CONTENDED_INTERVAL = 0.1  # at least this while our wake-ups come late
 _CONTENDED_LAG = 0.002
 _SATURATION_WINDOW = 0.1  # how far back "the tree keeps every core busy" looks
 DEFAULT_MAX_INTERVAL = 0.1
@@ -65,7 +65,7 @@ def next_interval(
     first 0.125 s, 20 ms at 0.5 s, ``max_interval`` (100 ms) from 2.5 s on.
     While the last wake-up came more than 2 ms ``late`` (we waited for the GIL:
     a node runs Python here; or for a CPU: every core busy), or the tree keeps
-    every core busy (``saturated``), at least 50 ms: each sample would cost a
+    every core busy (``saturated``), at least 100 ms: each sample would cost a
     node a hand-off or a preemption, and the GIL monitor's view a forced switch.
     """
     sleep = min(max_interval, max(interval, age * GROWTH))
