@@ -272,23 +272,22 @@ class TaskProbe:
                 read = _os_read
                 statm = proc.statm
                 rss = proc.rss() if statm is None else int(_pread(statm, 128, 0).split()[1]) * _PAGE
-                sched = thread.last
                 if (
                     thread.chain == tick - 1
                     and now <= thread.fresh_until
                     and rss is not None
                     and thread.seen - rss <= _MAXRSS_SLACK
-                    and self.reset_peak
                 ):
-                    # A light start (see TaskProbe): only this thread's nodes ran
-                    # here since its last full reading, under _STALE ago, and the
-                    # kernel's mark then was within the slack of RSS now: keep
-                    # the mark, and begin from that reading's schedstat.
-                    reset: Any = _LIGHT
-                else:
-                    reset = self.reset_peak and proc.reset_peak()
-                    if sched is None or now - thread.last_at > _REUSE_SCHED:
-                        sched = thread.read_sched(read)
+                    # A light start (see the module's docstring): only this
+                    # thread's nodes ran here since its last full reading, under
+                    # _STALE ago, and the kernel's mark then was within the slack
+                    # of RSS now: keep the mark, begin from that reading.
+                    monitor = held = None
+                    if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
+                        monitor = _gil._monitor or self._monitor()
+                        held = monitor.begin(thread, now)
+                    return (proc, tick, _LIGHT, rss, thread, thread.last, monitor, held, now)
+                reset = self.reset_peak and proc.reset_peak()
             else:
                 # Other nodes run here: read without releasing the GIL (getting it
                 # back from a Python-bound neighbour can take a whole switch interval).
@@ -296,18 +295,18 @@ class TaskProbe:
                 reset = False
                 rss = proc.rss(read)
                 thread.chain = -2
-                # Right after the previous node on this thread, its closing reading
-                # is this node's opening one: what ran in between (the scheduler, a
-                # few microseconds) is counted in, the system call is saved.
-                sched = thread.last
-                if sched is None or now - thread.last_at > _REUSE_SCHED:
-                    sched = thread.read_sched(read)
+            # Right after the previous node on this thread, its closing reading
+            # is this node's opening one: what ran in between (the scheduler, a
+            # few microseconds) is counted in, the system call is saved.
+            sched = thread.last
+            if sched is None or now - thread.last_at > _REUSE_SCHED:
+                sched = thread.read_sched(read)
             # Begin with the GIL monitor last and end with it after the last read:
             # a read that releases the GIL lets a waiting monitor account its late
             # cycle while this node still counts as running.
             monitor = held = None
             if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
-                monitor = _gil._monitor or _gil.get_monitor(self.gil_interval, self.gil_threshold)
+                monitor = _gil._monitor or self._monitor()
                 if sched is not None:
                     thread.busy = sched[0] + sched[1]
                 else:
@@ -318,6 +317,9 @@ class TaskProbe:
             if proc is not None and proc.running:  # after() will not undo the count
                 proc.running.pop()
             return exc
+
+    def _monitor(self) -> _gil.GilMonitor:
+        return _gil.get_monitor(self.gil_interval, self.gil_threshold)
 
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         """Read what happened since ``before``: GIL held, CPU wait, RSS and peak, output sizes."""
@@ -332,13 +334,13 @@ class TaskProbe:
             if reset is _LIGHT and alone:
                 now = _perf_counter()
                 if now - t0 < _LIGHT_NODE:
-                    # A light node: nothing to read (see TaskProbe's docstring).
+                    # A light node: nothing more to read (see the module's docstring).
                     thread.chain = end_tick
-                    held = None  # far too short for the monitor to tell
                     if monitor is not None:
                         monitor.leave(thread, now)
-                    elif self.gil:
-                        held = 0.0  # no GIL in this interpreter: nothing to hold
+                        held = None  # far too short for the monitor to tell
+                    else:
+                        held = 0.0 if self.gil else None  # no GIL here: nothing to hold
                     sizes = None
                     if self.measure_output_bytes and outputs is not None:
                         sizes = {name: pickled_size(value) for name, value in outputs.items()}

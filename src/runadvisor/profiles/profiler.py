@@ -24,7 +24,6 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from operator import attrgetter
 from typing import Any
 
 from runadvisor.exceptions import add_note
@@ -81,7 +80,7 @@ class Profiler:
             gil_threshold=gil_threshold,
         )
         self.profile: RunProfile | None = None
-        self._events: list[Any] = []
+        self._rows: list[Any] = []
         self._lock = threading.Lock()
         self._t0: float | None = None
         self._sampler: TreeSampler | None = None
@@ -90,8 +89,26 @@ class Profiler:
 
     # observer --------------------------------------------------------------
     def __call__(self, event: Any) -> None:
-        """Receive one NodeEvent (called by the runner in the parent)."""
-        self._events.append(event)
+        """Receive one NodeEvent (called by the runner in the parent).
+
+        Kept as a plain tuple of what the profile needs, start first (so rows
+        sort by start), not the event itself: a tuple of numbers and strings
+        is soon left alone by the garbage collector, an event and its extras
+        dict are rescanned at every collection while the run goes on.
+        """
+        extras = event.extras
+        self._rows.append(
+            (
+                event.start,
+                event.node,
+                event.end,
+                event.cpu,
+                event.pid,
+                event.thread,
+                event.error,
+                extras.get(READING) if extras else None,
+            )
+        )
 
     # lifecycle -------------------------------------------------------------
     @property
@@ -103,7 +120,7 @@ class Profiler:
         """Start the clock and the sampler; forget any previous run."""
         if self.running:
             raise RuntimeError("this Profiler is already running; stop() it first")
-        self._events = []
+        self._rows = []
         self.profile = None
         self._machine = collect_machine(_runner_start_method(self.runner))
         self._started_at = _now_iso()
@@ -146,10 +163,10 @@ class Profiler:
         error: BaseException | None,
     ) -> RunProfile:
         assert self._t0 is not None
-        events, self._events = self._events, []
+        rows, self._rows = self._rows, []
         with _gc_paused():
             nodes, edges = _pipeline_facts(self.pipeline)
-            records = _records(events, self._t0, nodes, sampler)
+            records = _records(rows, self._t0, nodes, sampler)
         probe = self.task_probe
         settings = {
             "measure_output_bytes": probe.measure_output_bytes,
@@ -196,32 +213,29 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _records(
-    events: list[Any],
+    rows: list[tuple[Any, ...]],
     t0: float,
     nodes: dict[str, Any],
     sampler: TreeSampler | None,
 ) -> list[NodeRecord]:
-    """One NodeRecord per event, times relative to ``t0``, sorted by start.
+    """One NodeRecord per row (see :meth:`Profiler.__call__`), times relative to
+    ``t0``, sorted by start.
 
     Runs once, when the profiler stops, for every node of the run: kept to
-    plain local work per event (the sampler is asked only where the probe did
-    not see the node's peak or start). ``nodes`` maps names to the pipeline's
-    nodes, for their tags and datasets.
+    plain local work per row (the sampler is asked only where the probe did
+    not see the node's peak). ``nodes`` maps names to the pipeline's nodes,
+    for their tags and datasets.
     """
-    events.sort(key=_start_and_name)  # completion order -> start order (sorted: one pass)
+    rows.sort()  # completion order -> start order (starts differ: one pass when sorted)
     records = []
     append = records.append
     no_reading = (None, None, None, None, None, None, None)
     no_node = None
     by_pid: dict[int, list[Any]] = {}  # pid -> [sample times, RSS, where the last search began]
-    for event in events:
-        start = event.start - t0
-        end = event.end - t0
+    for begin, name, finish, cpu, pid, thread, error, reading in rows:
+        start = begin - t0
+        end = finish - t0
         wall = end - start if end > start else 0.0
-        cpu = event.cpu
-        pid = event.pid
-        extras = event.extras
-        reading = extras.get(READING) if extras else None
         rss_start, rss_end, peak, gil, cpu_wait, by_output, _ = reading or no_reading
         if gil is not None:
             gil = 0.0 if gil < 0 else wall if gil > wall else gil
@@ -263,7 +277,7 @@ def _records(
             by_output = dict(by_output)
             out_bytes = sum(size for size in by_output.values() if size is not None)
 
-        node = nodes.get(event.node, no_node)
+        node = nodes.get(name, no_node)
         if node is None:
             tags: list[str] = []
             inputs: list[str] = []
@@ -275,12 +289,12 @@ def _records(
             outputs = list(node.outputs)
         append(
             NodeRecord(  # positional, in field order: half the cost of keywords
-                event.node,
+                name,
                 start,
                 end,
                 cpu,
                 pid,
-                event.thread,
+                thread,
                 tags,
                 inputs,
                 outputs,
@@ -292,13 +306,10 @@ def _records(
                 source,
                 out_bytes,
                 by_output,
-                event.error,
+                error,
             )
         )
     return records
-
-
-_start_and_name = attrgetter("start", "node")
 
 
 def profile_run(
