@@ -61,6 +61,7 @@ def test_concurrent_nodes_do_not_claim_the_process_peak():
     for t in threads:
         t.join()
     assert all(reading(e)["peak_rss"] is None for e in events)
+    assert all(reading(e)["cpu_wait"] is not None for e in events)  # never light
     assert probe_module._process_state().running == []
 
 

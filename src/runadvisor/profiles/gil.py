@@ -36,12 +36,14 @@ Cost per node: starting and ending a node are a few attribute writes and a set
 insertion, without a lock (the GIL orders them); only the first node after the
 monitor parked takes its lock to wake it. The monitor parks on a condition once
 no node has run for ``IDLE_AFTER`` seconds, so it costs nothing between runs.
-While nodes run it sleeps 2 ms at first and longer as the busy period ages
-(``age / 2``, up to 50 ms): a node of a few milliseconds still gets a cycle or
-two, one of 0.15 s about ten and one of 1 s about twenty, instead of 30 and
-110 at ``age / 10`` up to 10 ms. Each wake-up costs a Python-bound node a
-forced GIL hand-off (and a preemption when every core is busy): on this 2-core
-VM a few hundred microseconds, which made the monitor most of the profiler's
+While nodes run it sleeps 2 ms at first and as long as the busy period's age
+after that (up to 100 ms): a node of a few milliseconds still gets a cycle or
+two, a Python-bound one of 0.15 s about four and one of 1 s about thirteen,
+instead of 30 and 110 at ``age / 10`` up to 10 ms (and 10 and 25 at ``age / 2``
+up to 50 ms). Each wake-up costs a Python-bound node a forced GIL hand-off
+(the node thread sleeps until the monitor has taken the GIL and again until
+it gets it back; and a preemption when every core is busy): on this 2-core VM
+a few hundred microseconds, which made the monitor most of the profiler's
 cost on CPU-bound work. Each late cycle counts for its whole length, so the
 longer cycles of a long node weigh as much as the many short ones at its start.
 After 32 nodes in a row shorter than the threshold (a chain of small steps,
@@ -62,8 +64,8 @@ from runadvisor.machine import register_background
 from runadvisor.profiles._procfs import open_ro, thread_reader
 
 DEFAULT_INTERVAL = 0.002
-DEFAULT_MAX_INTERVAL = 0.05  # sleep grows to this as the running nodes age
-GROWTH = 0.5  # sleep = age of the busy period * GROWTH, within [interval, max_interval]
+DEFAULT_MAX_INTERVAL = 0.1  # sleep grows to this as the running nodes age
+GROWTH = 1.0  # sleep = age of the busy period * GROWTH, within [interval, max_interval]
 TINY_RUN = 32  # after this many nodes in a row shorter than the threshold, sleep the longest
 IDLE_AFTER = 0.1  # park the monitor after this long without a node
 _RECHECK = 0.0005  # an overdue monitor found waiting for a CPU is looked at again after this
@@ -122,12 +124,15 @@ class NodeThread:
     active in (0 for a cycle on time, None before its node's first).
     ``last``/``last_at`` keep the probe's latest schedstat reading and when it
     was taken, so that a node starting right after another on this thread can
-    begin from it instead of reading again.
+    begin from it instead of reading again; ``chain``, ``seen`` and
+    ``fresh_until`` say when a node may start light (see profiles/probe.py).
     """
 
     __slots__ = (
         "busy",
+        "chain",
         "clock",
+        "fresh_until",
         "generation",
         "held",
         "last",
@@ -135,6 +140,7 @@ class NodeThread:
         "mark",
         "recent",
         "sched_fd",
+        "seen",
     )
 
     def __init__(self, generation: int) -> None:
@@ -145,6 +151,10 @@ class NodeThread:
         self.recent: float | None = None  # its share of the last cycle it was looked at in
         self.last: tuple[int, int] | None = None
         self.last_at = -1.0
+        # the probe's light-node bookkeeping (see profiles/probe.py)
+        self.chain = -2  # the process's tick at this thread's last node end, if alone
+        self.seen = 0  # the kernel's peak-RSS mark at the last full reading, bytes
+        self.fresh_until = -1.0  # light starts allowed until then
         self.clock: int | None = None
         self.sched_fd = open_ro(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         if self.sched_fd is None and _cpu_clock_of is not None:
@@ -279,6 +289,17 @@ class GilMonitor:
                 self.sleep = 0.0
                 self._cond.notify()
         return thread.held
+
+    def leave(self, thread: NodeThread, now: float) -> None:
+        """``thread``'s node ended at ``now``, too short to be resolved: end it unaccounted.
+
+        For the probe's light nodes (a fraction of a millisecond, far below
+        the threshold): whether one held the GIL is not measured (the probe
+        reports None), so none of :meth:`end`'s accounting is done.
+        """
+        self.active.discard(thread)
+        self.last_active = now
+        self.tiny = self.tiny + 1 if now - self.busy_since < self.threshold else 0
 
     def _wake_up(self, now: float) -> None:
         """Start the monitor thread, or wake it from its parking; its next cycle starts now."""

@@ -13,7 +13,9 @@ Memory: RSS at ``before`` (from ``/proc/self/statm``, ~1 us). When
 the node is the only one running in its process for its whole span
 (sequential runs, process workers) the kernel's peak RSS (``VmHWM``) is reset
 at ``before`` (``/proc/self/clear_refs``, ~0.5 us) and read at ``after``, which
-gives the exact peak however briefly it lasted. That reset also resets the
+gives the exact peak however briefly it lasted. (When the mark the thread's
+previous node left is still within ``_MAXRSS_SLACK``, 4 MB, of RSS it is kept:
+the peak read is then the node's give or take that.) That reset also resets the
 process's ``ru_maxrss``; pass ``reset_peak=False`` to the profiler to avoid it.
 With concurrent nodes in one process the probe reads RSS at ``after`` too and
 the parent's sampler supplies the peak.
@@ -24,15 +26,34 @@ VmHWM, else from ``/proc/self/status`` (~5 us).
 CPU wait: the node thread's run-queue wait (``/proc/.../schedstat``), i.e. how
 long it was ready to run but had no CPU: the part of ``noncpu`` that comes from
 an oversubscribed machine rather than I/O, sleep or the GIL. The same reading
-gives the GIL monitor the thread's busy time (see profiles/gil.py), so a node
-costs two schedstat reads in all.
+gives the GIL monitor the thread's busy time (see profiles/gil.py). A node
+starting right after another on its thread begins from that node's closing
+reading, so a chain of nodes costs one schedstat read per node.
 
 /proc is read with plain ``os.pread`` while the node is alone in its process
 and without releasing the GIL (ctypes) while other nodes run beside it.
 
-Cost: ~5 system calls of ~1 us and a few microseconds of Python per node
-(before + after, GIL monitor included), plus pickling when output sizes are
-asked for.
+Light nodes: a long chain of tiny nodes (a few microseconds each) would spend
+more time in these readings than in the nodes. So a node alone in its process
+whose thread's last full reading (schedstat, the kernel's mark) is under
+``_STALE`` (1 ms) old, with only that thread's nodes run in the process since,
+starts *light*: it still reads RSS (so that memory freed in between, such as a
+dataset released by the scheduler, is seen), keeps the kernel's mark when that
+reading was within the slack of RSS now, and takes its schedstat baseline from
+the full reading. If it then ends within ``_LIGHT_NODE`` (0.2 ms), still alone,
+it reads nothing more: its ``cpu_wait`` and ``gil_held`` are None (not measured;
+far below what the GIL monitor can resolve, and the advisor takes an unknown
+GIL share as the CPU time, which is what Python code holds) and its peak is
+left to the sampler (else RSS at its start). The first node to start after the
+reading is ``_STALE`` old is read in full at both ends, so every thread running
+such a chain is measured in full about once a millisecond. A node that starts
+light and runs longer is read at its end as any other; its CPU wait and memory
+rise can then include what the nodes of the millisecond before it did (their
+run-queue waits, under 1 ms in all; memory they touched, a few MB at most).
+
+Cost: per node alone in its process ~3 system calls of ~1 us (light nodes: 1)
+and a few microseconds of Python (before + after, GIL monitor included), plus
+pickling when output sizes are asked for.
 """
 
 from __future__ import annotations
@@ -73,6 +94,13 @@ _MAXRSS_SLACK = 4 * 2**20
 # A node starting within this long of the previous node's end on the same thread
 # begins from that node's schedstat reading instead of reading again.
 _REUSE_SCHED = 0.0002
+# Light nodes (see TaskProbe): a node that starts within _STALE of its thread's
+# last full reading, with only that thread's nodes run in the process since,
+# keeps that reading's baselines; if it ends within _LIGHT_NODE, alone, it reads
+# nothing at its end.
+_STALE = 0.001
+_LIGHT_NODE = 0.0002
+_LIGHT = "light"  # before()'s ``reset`` for a light start (truthy: the mark counts for the node)
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _perf_counter = time.perf_counter
@@ -209,7 +237,8 @@ class TaskProbe:
     """Measures one node in its worker; picklable, cheap, and never raises.
 
     ``before()`` returns a small tuple; ``after()`` returns ``{READING: tuple}``
-    (see :data:`FIELDS`; a field is None where it was not measured).
+    (see :data:`FIELDS`; a field is None where it was not measured, as for the
+    light nodes of the module's docstring).
     """
 
     def __init__(
@@ -243,25 +272,29 @@ class TaskProbe:
                 read = _os_read
                 statm = proc.statm
                 rss = proc.rss() if statm is None else int(_pread(statm, 128, 0).split()[1]) * _PAGE
-                high = proc.high
                 if (
-                    high is not None
-                    and high[1] == tick - 1
+                    thread.chain == tick - 1
+                    and now <= thread.fresh_until
                     and rss is not None
-                    and high[0] - rss <= _MAXRSS_SLACK
+                    and thread.seen - rss <= _MAXRSS_SLACK
                 ):
-                    # The node before ended just now, alone, with the kernel's
-                    # mark within the slack of RSS: no need to reset it (a peak
-                    # read at the end is this node's, give or take that slack).
-                    reset = self.reset_peak
-                else:
-                    reset = self.reset_peak and proc.reset_peak()
+                    # A light start (see the module's docstring): only this
+                    # thread's nodes ran here since its last full reading, under
+                    # _STALE ago, and the kernel's mark then was within the slack
+                    # of RSS now: keep the mark, begin from that reading.
+                    monitor = held = None
+                    if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
+                        monitor = _gil._monitor or self._monitor()
+                        held = monitor.begin(thread, now)
+                    return (proc, tick, _LIGHT, rss, thread, thread.last, monitor, held, now)
+                reset = self.reset_peak and proc.reset_peak()
             else:
                 # Other nodes run here: read without releasing the GIL (getting it
                 # back from a Python-bound neighbour can take a whole switch interval).
                 read = thread_reader()
                 reset = False
                 rss = proc.rss(read)
+                thread.chain = -2
             # Right after the previous node on this thread, its closing reading
             # is this node's opening one: what ran in between (the scheduler, a
             # few microseconds) is counted in, the system call is saved.
@@ -273,7 +306,7 @@ class TaskProbe:
             # cycle while this node still counts as running.
             monitor = held = None
             if self.gil and (_is_gil_enabled is None or _is_gil_enabled()):
-                monitor = _gil._monitor or _gil.get_monitor(self.gil_interval, self.gil_threshold)
+                monitor = _gil._monitor or self._monitor()
                 if sched is not None:
                     thread.busy = sched[0] + sched[1]
                 else:
@@ -285,6 +318,9 @@ class TaskProbe:
                 proc.running.pop()
             return exc
 
+    def _monitor(self) -> _gil.GilMonitor:
+        return _gil.get_monitor(self.gil_interval, self.gil_threshold)
+
     def after(self, state: Any, outputs: dict[str, Any] | None) -> dict[str, Any]:
         """Read what happened since ``before``: GIL held, CPU wait, RSS and peak, output sizes."""
         if type(state) is not tuple:
@@ -293,6 +329,22 @@ class TaskProbe:
             proc, tick, reset, rss_start, thread, sched0, monitor, held0, t0 = state
             running = proc.running
             running.pop()
+            end_tick = next(proc.ticks) if reset else -1
+            alone = end_tick == tick + 1
+            if reset is _LIGHT and alone:
+                now = _perf_counter()
+                if now - t0 < _LIGHT_NODE:
+                    # A light node: nothing more to read (see the module's docstring).
+                    thread.chain = end_tick
+                    if monitor is not None:
+                        monitor.leave(thread, now)
+                        held = None  # far too short for the monitor to tell
+                    else:
+                        held = 0.0 if self.gil else None  # no GIL here: nothing to hold
+                    sizes = None
+                    if self.measure_output_bytes and outputs is not None:
+                        sizes = {name: pickled_size(value) for name, value in outputs.items()}
+                    return {READING: (rss_start, None, None, held, None, sizes, None)}
             read = thread_reader() if running else _os_read
             cpu_wait = sched = None
             if sched0 is not None:
@@ -312,7 +364,7 @@ class TaskProbe:
             elif self.gil:
                 held = 0.0  # no GIL in this interpreter: nothing to hold
             rss_end = peak = None
-            if reset and (end_tick := next(proc.ticks)) == tick + 1:
+            if alone:
                 # Alone for the whole span: the kernel's mark is the node's peak.
                 # getrusage (~1 us) is max(that, what exited threads left); near
                 # the start it is the peak within _MAXRSS_SLACK, above it the
@@ -323,9 +375,15 @@ class TaskProbe:
                         peak, rss_end = proc.peak_and_rss(read)
                 else:
                     peak, rss_end = proc.peak_and_rss(read)
-                proc.high = None if peak is None else (peak, end_tick)
             else:
                 rss_end = proc.rss(read)
+            if peak is not None:
+                # A full reading, alone: the next nodes on this thread may start from it.
+                thread.chain = end_tick
+                thread.seen = peak
+                thread.fresh_until = now + _STALE
+            else:
+                thread.chain = -2
             sizes = None
             if self.measure_output_bytes and outputs is not None:
                 sizes = {name: pickled_size(value) for name, value in outputs.items()}

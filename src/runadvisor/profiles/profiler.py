@@ -18,8 +18,12 @@ with the partial profile attached as ``exc.profile`` (and a note saying so).
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from runadvisor.exceptions import add_note
@@ -76,7 +80,7 @@ class Profiler:
             gil_threshold=gil_threshold,
         )
         self.profile: RunProfile | None = None
-        self._events: list[Any] = []
+        self._rows: list[Any] = []
         self._lock = threading.Lock()
         self._t0: float | None = None
         self._sampler: TreeSampler | None = None
@@ -85,8 +89,26 @@ class Profiler:
 
     # observer --------------------------------------------------------------
     def __call__(self, event: Any) -> None:
-        """Receive one NodeEvent (called by the runner in the parent)."""
-        self._events.append(event)
+        """Receive one NodeEvent (called by the runner in the parent).
+
+        Kept as a plain tuple of what the profile needs, start first (so rows
+        sort by start), not the event itself: a tuple of numbers and strings
+        is soon left alone by the garbage collector, an event and its extras
+        dict are rescanned at every collection while the run goes on.
+        """
+        extras = event.extras
+        self._rows.append(
+            (
+                event.start,
+                event.node,
+                event.end,
+                event.cpu,
+                event.pid,
+                event.thread,
+                event.error,
+                extras.get(READING) if extras else None,
+            )
+        )
 
     # lifecycle -------------------------------------------------------------
     @property
@@ -98,7 +120,7 @@ class Profiler:
         """Start the clock and the sampler; forget any previous run."""
         if self.running:
             raise RuntimeError("this Profiler is already running; stop() it first")
-        self._events = []
+        self._rows = []
         self.profile = None
         self._machine = collect_machine(_runner_start_method(self.runner))
         self._started_at = _now_iso()
@@ -141,8 +163,10 @@ class Profiler:
         error: BaseException | None,
     ) -> RunProfile:
         assert self._t0 is not None
-        specs, edges = _pipeline_facts(self.pipeline)
-        records = _records(list(self._events), self._t0, specs, sampler)
+        rows, self._rows = self._rows, []
+        with _gc_paused():
+            nodes, edges = _pipeline_facts(self.pipeline)
+            records = _records(rows, self._t0, nodes, sampler)
         probe = self.task_probe
         settings = {
             "measure_output_bytes": probe.measure_output_bytes,
@@ -170,29 +194,48 @@ class Profiler:
         )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while the profile is built.
+
+    Building a profile creates a few objects per node, all of which survive:
+    collections in between would only rescan them (on a 5,000-node run a dozen
+    young collections and, every other run, a full one of the whole heap).
+    Left as it was found: a caller that disabled the collector keeps it off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _records(
-    events: list[Any],
+    rows: list[tuple[Any, ...]],
     t0: float,
-    specs: dict[str, tuple[list[str], list[str], list[str]]],
+    nodes: dict[str, Any],
     sampler: TreeSampler | None,
 ) -> list[NodeRecord]:
-    """One NodeRecord per event, times relative to ``t0``, sorted by start.
+    """One NodeRecord per row (see :meth:`Profiler.__call__`), times relative to
+    ``t0``, sorted by start.
 
     Runs once, when the profiler stops, for every node of the run: kept to
-    plain local work per event (the sampler is asked only where the probe did
-    not see the node's peak or start).
+    plain local work per row (the sampler is asked only where the probe did
+    not see the node's peak). ``nodes`` maps names to the pipeline's nodes,
+    for their tags and datasets.
     """
+    rows.sort()  # completion order -> start order (starts differ: one pass when sorted)
     records = []
     append = records.append
     no_reading = (None, None, None, None, None, None, None)
-    for event in events:
-        start = event.start - t0
-        end = event.end - t0
+    no_node = None
+    by_pid: dict[int, list[Any]] = {}  # pid -> [sample times, RSS, where the last search began]
+    for begin, name, finish, cpu, pid, thread, error, reading in rows:
+        start = begin - t0
+        end = finish - t0
         wall = end - start if end > start else 0.0
-        cpu = event.cpu
-        pid = event.pid
-        extras = event.extras
-        reading = extras.get(READING) if extras else None
         rss_start, rss_end, peak, gil, cpu_wait, by_output, _ = reading or no_reading
         if gil is not None:
             gil = 0.0 if gil < 0 else wall if gil > wall else gil
@@ -205,7 +248,17 @@ def _records(
             # in that span can exceed it.
             source: str | None = "hwm"
         else:
-            sampled = None if sampler is None else sampler.peak_rss(pid, start, end)
+            sampled = None
+            if sampler is not None:
+                # The samples of the node's process within its span. Events come
+                # by start, so each process's search starts where its last ended.
+                series = by_pid.get(pid)
+                if series is None:
+                    series = by_pid[pid] = [*sampler.series(pid), 0]
+                times = series[0]
+                first = series[2] = bisect_left(times, start, series[2])
+                if first < len(times) and times[first] <= end:
+                    sampled = max(series[1][first : bisect_right(times, end, first)])
             source = "sampler" if sampled is not None else None
             for value in (sampled, rss_start, rss_end):
                 if value is not None and (peak is None or value > peak):
@@ -224,15 +277,24 @@ def _records(
             by_output = dict(by_output)
             out_bytes = sum(size for size in by_output.values() if size is not None)
 
-        tags, inputs, outputs = specs.get(event.node) or ([], [], [])
+        node = nodes.get(name, no_node)
+        if node is None:
+            tags: list[str] = []
+            inputs: list[str] = []
+            outputs: list[str] = []
+        else:
+            tags = node.tags
+            tags = sorted(tags) if tags else []
+            inputs = list(node.inputs)
+            outputs = list(node.outputs)
         append(
             NodeRecord(  # positional, in field order: half the cost of keywords
-                event.node,
+                name,
                 start,
                 end,
                 cpu,
                 pid,
-                event.thread,
+                thread,
                 tags,
                 inputs,
                 outputs,
@@ -244,15 +306,10 @@ def _records(
                 source,
                 out_bytes,
                 by_output,
-                event.error,
+                error,
             )
         )
-    records.sort(key=_start_and_name)
     return records
-
-
-def _start_and_name(record: NodeRecord) -> tuple[float, str]:
-    return record.start, record.name
 
 
 def profile_run(
@@ -293,20 +350,15 @@ def profile_run(
     return profiler.profile
 
 
-def _pipeline_facts(
-    pipeline: Any,
-) -> tuple[dict[str, tuple[list[str], list[str], list[str]]], list[tuple[str, str]]]:
-    """(name -> (tags, inputs, outputs), edges) from a pipeline, or empty without one.
+def _pipeline_facts(pipeline: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """(name -> node, edges) from a pipeline, or empty without one.
 
     Edges come child by child in the pipeline's order, each child's parents by
     name: deterministic without sorting them all.
     """
     if pipeline is None:
         return {}, []
-    specs = {}
-    for n in pipeline.nodes:
-        tags = n.tags
-        specs[n.name] = (sorted(tags) if tags else [], list(n.inputs), list(n.outputs))
+    nodes = {n.name: n for n in pipeline.nodes}
     edges = []
     for child, parents in (getattr(pipeline, "node_dependencies", None) or {}).items():
         if parents:
@@ -316,7 +368,7 @@ def _pipeline_facts(
                     edges.append((parent.name, name))
             else:
                 edges.extend((parent, name) for parent in sorted(p.name for p in parents))
-    return specs, edges
+    return nodes, edges
 
 
 def _max_workers(runner: Any) -> int | None:

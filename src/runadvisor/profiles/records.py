@@ -50,7 +50,7 @@ class ProfileError(RunAdvisorError):
     """A profile file that cannot be read: corrupt, truncated, or of another schema version."""
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeRecord:
     """One node's run, measured where it ran.
 

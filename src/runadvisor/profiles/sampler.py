@@ -9,11 +9,14 @@ milliseconds, so short runs get a dense series, and grows with the run's age
 samples in the first second, 10 a second after 2.5 s. Each wake-up of a thread
 costs the workers a preemption when every core is busy (measured: 4 ms fixed
 cost +7% on an 8-node CPU fan-out on 2 cores, against +2-4% at this rate).
-So it samples at most every 50 ms while its own wake-ups come late (more than
+So it samples at most every 100 ms while its own wake-ups come late (more than
 2 ms: a node in this process runs Python and holds the GIL, or every core is
-busy) and while the tree itself keeps every usable core busy (its CPU over the
-last 0.1 s): each sample would otherwise force a GIL hand-off or a preemption
-on a node (and a GIL hand-off lets the GIL monitor wake on time in a window
+busy), while the tree itself keeps every usable core busy (its CPU over the
+last 0.1 s), and while this process's main thread is busy nine tenths of the
+time (a sequential run's nodes: one that lets the GIL go in system calls, as
+a chain of tiny nodes does between steps, never makes the sampler late, yet
+each sample takes the GIL from it): each sample would otherwise force a GIL
+hand-off or a preemption on a node (and a GIL hand-off lets the GIL monitor wake on time in a window
 the sampler opened, so that a Python-bound node read 0.75-0.9 GIL-held instead
 of ~1.0). Exact per-node peaks do not depend on it where the probe can read
 the kernel's mark (a node alone in its process).
@@ -43,9 +46,10 @@ from runadvisor.profiles._procfs import make_reader, open_ro
 
 DEFAULT_INTERVAL = 0.005
 GROWTH = 0.04  # interval = age * GROWTH, clamped to [interval, max_interval]
-CONTENDED_INTERVAL = 0.05  # at least this while our wake-ups come late
+CONTENDED_INTERVAL = 0.1  # at least this while our wake-ups come late
 _CONTENDED_LAG = 0.002
 _SATURATION_WINDOW = 0.1  # how far back "the tree keeps every core busy" looks
+_MAIN_BUSY = 0.9  # the root's main thread busy this share of the window: a node runs there
 DEFAULT_MAX_INTERVAL = 0.1
 _USS_BUDGET = 100  # read USS at most every 100x what one USS pass costs
 _USS_MIN_GAP = 0.5
@@ -65,7 +69,7 @@ def next_interval(
     first 0.125 s, 20 ms at 0.5 s, ``max_interval`` (100 ms) from 2.5 s on.
     While the last wake-up came more than 2 ms ``late`` (we waited for the GIL:
     a node runs Python here; or for a CPU: every core busy), or the tree keeps
-    every core busy (``saturated``), at least 50 ms: each sample would cost a
+    every core busy (``saturated``), at least 100 ms: each sample would cost a
     node a hand-off or a preemption, and the GIL monitor's view a forced switch.
     """
     sleep = min(max_interval, max(interval, age * GROWTH))
@@ -202,8 +206,11 @@ class TreeSampler:
         self._current = interval
         self._pread = make_reader(1024)  # keeps the GIL: one hand-off per sample, not per file
         self._cpu_used = 0.0  # CPU seconds of the tree since the first sample
-        self._window: deque[tuple[float, float]] = deque([(0.0, 0.0)])  # (t, _cpu_used)
+        # (t, _cpu_used, the root's main thread on a CPU or waiting for one, s)
+        self._window: deque[tuple[float, float, float]] = deque([(0.0, 0.0, 0.0)])
         self._cores = usable_cores()
+        self._main_sched = open_ro(f"/proc/{self.root_pid}/schedstat")
+        self._main_busy0: int | None = None
         self._fast_children = os.path.exists(f"/proc/{self.root_pid}/task/{self.root_pid}/children")
 
     # lifecycle -------------------------------------------------------------
@@ -242,6 +249,9 @@ class TreeSampler:
         self._sample()
         for proc in self._procs.values():
             proc.close()
+        if self._main_sched is not None:
+            os.close(self._main_sched)
+            self._main_sched = None
         return self.samples
 
     def _run(self) -> None:
@@ -257,15 +267,22 @@ class TreeSampler:
             )
 
     def _saturated(self) -> bool:
-        """Whether the tree used every usable core (less half of one) over the last 0.1 s."""
+        """Whether a sample now would take a CPU or the GIL from a node.
+
+        Over the last 0.1 s, either the tree used every usable core (less half
+        of one), or the root's main thread ran or waited to run nine tenths of
+        the time (a node runs there: each sample takes the GIL from it, even
+        when it lets the GIL go in system calls and so never makes us late).
+        """
         window = self._window
-        t, cpu = window[-1]
+        t, cpu, main = window[-1]
         while len(window) > 2 and t - window[1][0] >= _SATURATION_WINDOW:
             window.popleft()
-        t0, cpu0 = window[0]
+        t0, cpu0, main0 = window[0]
         if t - t0 < _SATURATION_WINDOW:
             return False
-        return (cpu - cpu0) / (t - t0) >= self._cores - 0.5
+        span = t - t0
+        return (cpu - cpu0) / span >= self._cores - 0.5 or (main - main0) / span >= _MAIN_BUSY
 
     # sampling --------------------------------------------------------------
     def _sample(self) -> None:
@@ -304,7 +321,7 @@ class TreeSampler:
             cost = _perf_counter() - now
             self._next_uss = _perf_counter() + max(_USS_MIN_GAP, _USS_BUDGET * cost)
         self._cpu_used += cpu_total
-        self._window.append((t, self._cpu_used))
+        self._window.append((t, self._cpu_used, self._main_busy()))
         last = self._last_t
         percent = 0.0 if last is None or t <= last else 100.0 * cpu_total / (t - last)
         self._last_t = t
@@ -314,6 +331,20 @@ class TreeSampler:
         samples.uss.append(uss_total)
         samples.cpu_percent.append(percent)
         samples.n_processes.append(alive)
+
+    def _main_busy(self) -> float:
+        """Seconds the root's main thread has run or waited for a CPU since the first sample."""
+        if self._main_sched is None:
+            return 0.0
+        try:
+            fields = self._pread(self._main_sched).split()
+            busy = int(fields[0]) + int(fields[1])
+        except (OSError, ValueError, IndexError):
+            self._main_sched = None
+            return 0.0
+        if self._main_busy0 is None:
+            self._main_busy0 = busy
+        return (busy - self._main_busy0) / 1e9
 
     def _read_uss(self) -> int | None:
         total = 0
