@@ -1,16 +1,31 @@
 import glob
 import os
+import zlib
 
 import psutil
 import pytest
 
 from runadvisor.machine import SHM_DIR
-from runadvisor.runners import ParallelRunner, SequentialRunner, ThreadRunner, transfer
+from runadvisor.runners import (
+    HybridRunner,
+    ParallelRunner,
+    SequentialRunner,
+    ThreadRunner,
+    transfer,
+)
+
+
+def mixed(node):
+    """Every node to one of the three executors, by a stable hash of its name, so that data
+    crosses between inline, thread and process nodes in every test."""
+    return ("inline", "threads", "processes")[zlib.crc32(node.name.encode()) % 3]
+
 
 RUNNERS = {
     "sequential": lambda: SequentialRunner(),
     "thread": lambda: ThreadRunner(max_workers=2),
     "parallel": lambda: ParallelRunner(max_workers=2),
+    "hybrid": lambda: HybridRunner(mixed, max_threads=2, max_processes=2),
 }
 
 

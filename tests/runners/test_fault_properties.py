@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runadvisor import DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner, node, pipeline
+from runadvisor.runners import HybridRunner
 
 
 class InjectedFault(Exception):
@@ -50,7 +51,16 @@ def run(specs, failing, runner):
     return ("ok", {name: ds.load() for name, ds in outputs.items()}), events
 
 
-RUNNERS = [ThreadRunner(max_workers=3), ParallelRunner(max_workers=2)]
+def mixed(node):
+    """Node ``n<i>`` to inline, threads or processes by ``i``: data crosses between all three."""
+    return ("inline", "threads", "processes")[int(node.name[1:]) % 3]
+
+
+RUNNERS = [
+    ThreadRunner(max_workers=3),
+    ParallelRunner(max_workers=2),
+    HybridRunner(mixed, max_threads=2, max_processes=2),
+]
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runadvisor import DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner, node, pipeline
+from runadvisor.runners import HybridRunner
 
 FREE = ["f0", "f1", "f2"]
 
@@ -33,7 +34,17 @@ def evaluate(specs):
     return values
 
 
-RUNNERS = [SequentialRunner(), ThreadRunner(max_workers=3), ParallelRunner(max_workers=2)]
+def mixed(node):
+    """Node ``n<i>`` to inline, threads or processes by ``i``: data crosses between all three."""
+    return ("inline", "threads", "processes")[int(node.name[1:]) % 3]
+
+
+RUNNERS = [
+    SequentialRunner(),
+    ThreadRunner(max_workers=3),
+    ParallelRunner(max_workers=2),
+    HybridRunner(mixed, max_threads=2, max_processes=2),
+]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
