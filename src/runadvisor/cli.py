@@ -41,6 +41,7 @@ from runadvisor.console.kedro import (
     project_of,
 )
 from runadvisor.console.options import (
+    ADDRESS_KEY,
     FORMATS,
     OptionError,
     parse_budget,
@@ -189,10 +190,23 @@ def _runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Stop the run after this many seconds (exit 2).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
+        click.option(
+            "--address",
+            metavar="URL",
+            expose_value=False,
+            callback=_store_address,
+            help="With --runner dask: the scheduler to run on, e.g. tcp://host:8786 "
+            "(default: a local cluster started for the run).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _store_address(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[ADDRESS_KEY] = value
 
 
 # -- the commands ---------------------------------------------------------------------

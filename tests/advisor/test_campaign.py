@@ -35,7 +35,7 @@ class Script:
         monkeypatch.setattr(C, "measure_run", self)
         monkeypatch.setattr(C.time, "monotonic", lambda: self.now)
 
-    def __call__(self, pipeline, catalog, kind, workers, timeout, start_method=None):
+    def __call__(self, pipeline, catalog, kind, workers, timeout, start_method=None, options=None):
         self.calls.append((kind, workers, timeout))
         wall = self.walls[(kind, workers)]
         if isinstance(wall, list):

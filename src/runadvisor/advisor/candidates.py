@@ -68,7 +68,7 @@ def sweep(kind: registry.RunnerKind, wide: int, cores: int, override: tuple[int,
     if override is not None:
         return sorted({min(w, wide) for w in override})
     top = min(wide, MAX_THREADS)
-    if kind.model == "processes":
+    if kind.model in ("processes", "dask"):  # a process per core (Dask: a LocalCluster here)
         top = min(top, cores)
     counts = []
     p = 1
@@ -88,6 +88,8 @@ def predict(
     candidates = []
     for name in kinds:
         kind = registry.get(name)
+        if kind.model == "hybrid":  # one configuration, weighed against the others below
+            continue
         for p in sweep(kind, wide, facts.cores, options.workers):
             lower, upper = bounds(nodes, p)
             candidates.append(
@@ -99,6 +101,10 @@ def predict(
                     upper_bound=upper,
                 )
             )
+    if any(registry.get(name).model == "hybrid" for name in kinds):
+        from runadvisor.advisor import hybrid
+
+        candidates += hybrid.candidates(nodes, costs, facts.unpicklable_nodes, candidates)
     if BASELINE_KIND not in options.kinds:
         candidates[0] = replace(
             candidates[0], reason="baseline for the speedups; not among the runners asked for"

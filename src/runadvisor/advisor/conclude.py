@@ -100,8 +100,14 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
     if memory:
         warnings.append(memory)
     spec = chosen.spec
-    if spec is not None and spec.model == "processes":
+    if spec is not None and spec.model in ("processes", "hybrid"):
         path.append(explain.start_method_sentence(facts, chosen.runner))
+    if spec is not None and spec.model == "hybrid":
+        from runadvisor.advisor import hybrid
+
+        path.append(
+            hybrid.sentence(chosen.options, evidence.nodes, evidence.costs, facts.unpicklable_nodes)
+        )
     return Recommendation(
         runner=chosen.runner,
         kind=chosen.kind,
@@ -115,6 +121,7 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         profiles={**evidence.profiles, **median_profiles(candidates, campaign)},
         predict_only=options.predict_only,
         calibration=evidence.costs.to_dict(),
+        options=dict(chosen.options),
     )
 
 

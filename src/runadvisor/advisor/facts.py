@@ -62,6 +62,8 @@ class PipelineFacts:
     start_method: str | None = None
     critical_path: list[str] = field(default_factory=list)
     cpu_wait_share: float = 0.0
+    #: Nodes whose function or in-memory data would not reach a worker process.
+    unpicklable_nodes: list[str] = field(default_factory=list)
 
     @property
     def mean_node_wall(self) -> float:
@@ -173,10 +175,13 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
     travels = {name: placement.travels(name) for name in sorted(pipeline.datasets())}
     sizes: dict[str, tuple[int, int]] = {}
     unpicklable: list[str] = []
+    stuck: set[str] = set()  # nodes that could not run in a worker process
+    readers = {name: [n.name for n in pipeline.nodes if name in n.inputs] for name in travels}
     for name, (inband, buffers, why) in sorted(checker.sizes.items()):
         if why is not None:
             if travels.get(name, True):
                 unpicklable.append(f"{why} (made by node '{checker.producer[name]}')")
+                stuck.update([checker.producer[name], *readers.get(name, ())])
         else:
             sizes[name] = (int(inband or 0), int(buffers or 0))
     for name in sorted(pipeline.inputs()):
@@ -190,6 +195,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
         inband, buffers, why = transfer_size(value, root=f"catalog['{name}']")
         if why is not None:
             unpicklable.append(why)
+            stuck.update(readers.get(name, ()))
         else:
             sizes[name] = (int(inband or 0), int(buffers or 0))
     if method != "fork":  # under fork the workers inherit the functions
@@ -197,6 +203,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
             where = find_unpicklable(node.func, root=f"node '{node.name}' function")
             if where:
                 unpicklable.append(where)
+                stuck.add(node.name)
     return {
         "profile": profile.to_dict(),
         "order": [node.name for node in pipeline.nodes],
@@ -204,6 +211,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
         "travels": travels,
         "sizes": sizes,
         "unpicklable": unpicklable,
+        "unpicklable_nodes": sorted(stuck),
         "start_method": method,
         "sizing_seconds": checker.sizing_seconds,
     }
@@ -239,6 +247,7 @@ def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], 
         unpicklable=list(answer.get("unpicklable", ())),
         start_method=answer.get("start_method"),
     )
+    facts.unpicklable_nodes = list(answer.get("unpicklable_nodes", ()))
     return facts, nodes, profile
 
 

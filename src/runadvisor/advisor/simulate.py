@@ -209,6 +209,10 @@ def simulate(
     costs = costs.for_kind(kind.name)
     if not nodes:
         return costs.run_overhead
+    if model in ("hybrid", "dask"):  # modelled in their own modules
+        from runadvisor.advisor import hybrid, projection
+
+        return (hybrid if model == "hybrid" else projection).simulate(nodes, workers, costs)
     per_node = costs.seq_per_node
     if model == "inline":
         return costs.run_overhead + sum(node.wall + per_node for node in nodes)

@@ -35,6 +35,16 @@ class NodeSpec:
     probes: tuple[Any, ...]
     topic: str
 
+    def __reduce__(self) -> Any:
+        # Dask pickles with plain pickle when it can; cloudpickle sends functions of
+        # modules loaded by path (runadvisor.loading registers them) by value instead.
+        fields = (self.node, self.args, self.datasets, self.probes, self.topic)
+        return _rebuild, (cloudpickle.dumps(fields),)
+
+
+def _rebuild(data: bytes) -> NodeSpec:
+    return NodeSpec(*cloudpickle.loads(data))
+
 
 def run_node(spec: NodeSpec, *values: Any) -> dict[str, Any]:
     """Run the node with its inputs; returns ``{output: value}`` for its in-memory outputs.

@@ -25,6 +25,7 @@ exists, so the default start method can still fork (see ``runadvisor.machine``).
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -445,4 +446,31 @@ class HybridExecutor:
             self._wake.close()
 
 
-__all__ = ["EXECUTORS", "HybridExecutor", "HybridRunner", "executor_name", "recommendation_plan"]
+def render(workers: int | None, options: Mapping[str, Any]) -> tuple[str, str]:
+    """A configuration as (label, code to paste): ``HybridRunner(4 threads + 2 processes)``
+    and the ``HybridRunner(...)`` call with its assignment, grouped by executor."""
+    assign = dict(options.get("assign") or {})
+    threads, processes = options.get("max_threads"), options.get("max_processes")
+    sizes = [f"{n} {what}" for n, what in ((threads, "threads"), (processes, "processes")) if n]
+    label = f"HybridRunner({' + '.join(sizes) or workers})"
+    lines = ["HybridRunner(", "    {"]
+    for executor in EXECUTORS:
+        names = [name for name, value in assign.items() if value == executor]
+        if names:
+            lines.append(f"        **dict.fromkeys({json.dumps(names)}, {json.dumps(executor)}),")
+    lines.append("    },")
+    for key in ("default", "max_threads", "max_processes"):
+        if options.get(key) is not None:
+            lines.append(f"    {key}={json.dumps(options[key])},")
+    lines.append(")")
+    return label, "\n".join(lines)
+
+
+__all__ = [
+    "EXECUTORS",
+    "HybridExecutor",
+    "HybridRunner",
+    "executor_name",
+    "recommendation_plan",
+    "render",
+]
