@@ -64,7 +64,10 @@ class WorkerLostError(WorkerDiedError):
 
 def installed() -> bool:
     """Whether dask.distributed can be imported (checked without importing it)."""
-    return importlib.util.find_spec("distributed") is not None
+    try:
+        return importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def require() -> Any:

@@ -248,6 +248,14 @@ register(
         aliases=("process", "processes"),
     )
 )
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, checked without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 register(
     RunnerKind(
         name="hybrid",
@@ -270,7 +278,7 @@ register(
         rank=50,
         colour="#c0392b",
         summary="a Dask cluster: a LocalCluster here, or a scheduler address",
-        advised=importlib.util.find_spec("distributed") is not None,  # the extra is there
+        advised=_installed("distributed"),  # a candidate where the extra is installed
         probe="runadvisor.dask.probe:probe",
         probe_versions=("dask", "distributed"),
     )
