@@ -248,6 +248,8 @@ register(
         aliases=("process", "processes"),
     )
 )
+
+
 def _installed(module: str) -> bool:
     """Whether ``module`` can be imported, checked without importing it."""
     try:
