@@ -14,7 +14,8 @@ nothing):
 - in-memory outputs stay on the worker that made them, as the task's result,
   until the loop releases the dataset; readers on other workers fetch them
   from there;
-- in-memory pipeline inputs are scattered to the cluster once;
+- in-memory pipeline inputs are scattered to the cluster once, straight to a
+  worker where this process can reach the workers;
 - what this process must hold (the pipeline's free outputs, datasets that load
   and save only here) is fetched when its node is done.
 """
@@ -37,6 +38,8 @@ from runadvisor.runners.task import Chunks, confirm_datasets, save_chunks
 
 #: Seconds to wait for a finished node's event before reporting it without one.
 EVENT_GRACE = 5.0
+#: Seconds to try reaching the workers directly before sending inputs through the scheduler.
+SCATTER_TIMEOUT = 10.0
 
 
 class _RemoteTraceback(Exception):
@@ -134,7 +137,7 @@ class DaskExecutor:
         scattered = {}
         if free:  # a list, not a dict: a dict's keys would become the cluster's keys
             values = [read_here(catalog[name]) for name in free]
-            scattered = dict(zip(free, self._client.scatter(values, hash=False)))
+            scattered = dict(zip(free, self._scatter(values)))
         self._holders.update({name: (future, None) for name, future in scattered.items()})
         key = {node: f"{node.name}-{self._token}" for node in nodes}
         resident = {node: [out for out in node.outputs if out not in inside] for node in nodes}
@@ -181,6 +184,15 @@ class DaskExecutor:
                 own = futures.get(picks.get(out, ""))
                 self._holders[out] = (own, None) if own is not None else (future, out)
             future.add_done_callback(lambda f, node=node: self._queue.put((node, f)))
+
+    def _scatter(self, values: list[Any]) -> list[Any]:
+        """Send the pipeline's in-memory inputs to the workers: straight to them where
+        this process can reach them (no copy here, nothing through the scheduler), else
+        through the scheduler."""
+        try:
+            return self._client.scatter(values, hash=False, direct=True, timeout=SCATTER_TIMEOUT)
+        except (OSError, TimeoutError):
+            return self._client.scatter(values, hash=False)
 
     @staticmethod
     def _order_key(
