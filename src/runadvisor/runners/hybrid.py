@@ -451,13 +451,27 @@ def render(workers: int | None, options: Mapping[str, Any]) -> tuple[str, str]:
     and the ``HybridRunner(...)`` call with its assignment, grouped by executor."""
     assign = dict(options.get("assign") or {})
     threads, processes = options.get("max_threads"), options.get("max_processes")
-    sizes = [f"{n} {what}" for n, what in ((threads, "threads"), (processes, "processes")) if n]
+    words = ((threads, "thread", "threads"), (processes, "process", "processes"))
+    sizes = [f"{n} {one if n == 1 else many}" for n, one, many in words if n]
     label = f"HybridRunner({' + '.join(sizes) or workers})"
     lines = ["HybridRunner(", "    {"]
     for executor in EXECUTORS:
         names = [name for name, value in assign.items() if value == executor]
-        if names:
-            lines.append(f"        **dict.fromkeys({json.dumps(names)}, {json.dumps(executor)}),")
+        if not names:
+            continue
+        one_line = f"        **dict.fromkeys({json.dumps(names)}, {json.dumps(executor)}),"
+        if len(one_line) <= 88:
+            lines.append(one_line)
+            continue
+        lines += ["        **dict.fromkeys(", "            ["]
+        row = ""
+        for text in (json.dumps(name) + "," for name in names):
+            if row and len(row) + len(text) > 70:
+                lines.append(f"                {row}")
+                row = ""
+            row = f"{row} {text}" if row else text
+        lines += [f"                {row}", "            ],"]
+        lines += [f"            {json.dumps(executor)},", "        ),"]
     lines.append("    },")
     for key in ("default", "max_threads", "max_processes"):
         if options.get(key) is not None:
