@@ -6,6 +6,7 @@ runs it on clusters): this process never imports Dask.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -61,5 +62,6 @@ def test_advise_accepts_hybrid_and_dask(invoke, write_py):
     kinds = {c["kind"] for c in advice["candidates"]}
     assert "dask" in kinds  # a chain: no hybrid candidate (nothing to split)
     assert kinds <= {"sequential", "hybrid", "dask"}
-    assert advice["projection"]["rows"][0]["workers"] == 4  # Dask's costs were measured
+    if importlib.util.find_spec("distributed") is not None:  # Dask's costs measured here
+        assert advice["projection"]["rows"][0]["workers"] == 4
     assert "distributed" not in sys.modules  # measured in a child: this process stays clean
