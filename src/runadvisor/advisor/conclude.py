@@ -149,6 +149,10 @@ def worker_count(
     if spec is None or not spec.takes_workers:
         return 1, None, None
     workers = chosen.workers
+    if spec.model == "hybrid":  # both pools sized by simulation (advisor/hybrid.py)
+        from runadvisor.advisor import hybrid
+
+        return workers, hybrid.sizing_sentence(chosen.options), None
     need = facts.peak_node_memory or 0
     limit = slate.memory_limit
     more = sorted(

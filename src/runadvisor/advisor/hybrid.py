@@ -328,6 +328,15 @@ def sentence(
     return "HybridRunner's assignment, from each node's own measurements: " + "; ".join(parts)
 
 
+def sizing_sentence(options: Mapping[str, object]) -> str:
+    """Why the pools have the sizes they have."""
+    return (
+        f"max_threads={options.get('max_threads')}, max_processes={options.get('max_processes')}:"
+        " each pool sized by simulating the schedule, the fewest workers predicted within 5% "
+        "of the fastest (processes at most one per core)"
+    )
+
+
 def mixed_sentence(nodes: Sequence[NodeCost], costs: MachineCosts) -> str | None:
     """The tree's words when the pipeline mixes waiting and GIL-holding CPU nodes (else None)."""
     assignment = assign(nodes, costs)
