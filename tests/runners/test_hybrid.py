@@ -208,3 +208,22 @@ def test_pools_are_fed_before_a_node_runs_inline():
     assign = {"a_node": "inline", "b_node": "threads", "c_node": "processes"}
     HybridRunner(assign).run(pipe, DataCatalog({"x": 1}), observers=[starts])
     assert starts.order == ["c_node", "b_node", "a_node"]
+
+
+def test_a_process_node_whose_input_does_not_pickle_is_named():
+    pipe = pipeline(
+        [
+            node(lambda x: threading.Lock(), "x", "lock", name="make_lock"),
+            node(lambda lock: 1, "lock", "y", name="use_lock"),
+        ]
+    )
+    catalog = DataCatalog({"x": 1, "lock": MemoryDataset(copy_mode="assign")})
+    runner = HybridRunner({"make_lock": "threads", "use_lock": "processes"})
+    with pytest.raises(
+        RunnerError,
+        match=r"(?s)Node 'use_lock' is assigned to 'processes'.*"
+        r"input 'lock'.*Assign it 'threads' or 'inline'",
+    ) as info:
+        with pytest.warns(RuntimeWarning):
+            runner.run(pipe, catalog)
+    assert failure_of(info.value).node == "use_lock"

@@ -350,6 +350,7 @@ class HybridExecutor:
         self.capacity = sum(self.lane_capacity)
         self._processes: Any = None
         self._in_processes = 0
+        self._refused: list[Completion] = []  # process nodes whose inputs would not travel
         self._threads: list[_WakingThreadExecutor] = []
         self._inline: InlineExecutor | None = None
         self._wake: _Wake | None = None
@@ -392,9 +393,15 @@ class HybridExecutor:
 
     def submit(self, node: Any) -> None:
         lane = self._lane[node]
-        if lane == 0:
-            self._in_processes += 1
-        self._pools[lane].submit(node)
+        if lane != 0:
+            self._pools[lane].submit(node)
+            return
+        try:  # its inputs may come from nodes here, and were never pickled before
+            self._processes.submit(node)
+        except Exception as exc:
+            self._refused.append(Completion(node, None, _unsendable(node, self._catalog, exc)))
+            return
+        self._in_processes += 1
 
     def _from_processes(self, timeout: float | None, wake: Any = None) -> list[Completion]:
         done = self._processes.wait(timeout, wake=wake)
@@ -402,7 +409,7 @@ class HybridExecutor:
         return done
 
     def _ready_now(self) -> list[Completion]:
-        done: list[Completion] = []
+        done, self._refused = self._refused, []
         if self._inline is not None:
             done += self._inline.wait(0)
         if self._threads:
@@ -444,6 +451,29 @@ class HybridExecutor:
             self._processes.shutdown(cancel)
         if self._wake is not None:
             self._wake.close()
+
+
+def _unsendable(node: Any, catalog: Any, exc: Exception) -> Exception:
+    """The error of a process node whose inputs cannot reach its worker, naming the input."""
+    from runadvisor.io.pickling import find_unpicklable
+    from runadvisor.runners.errors import UnpicklableDataError
+    from runadvisor.runners.placement import read_here
+
+    problems = []
+    for name in node.inputs:
+        try:
+            where = find_unpicklable(read_here(catalog[name]), root=f"input '{name}'")
+        except Exception:
+            where = None
+        if where:
+            problems.append(where)
+    shown = "; ".join(problems) or f"{type(exc).__name__}: {exc}"
+    return UnpicklableDataError(
+        f"Node '{node.name}' is assigned to 'processes', but its inputs cannot be sent to a "
+        f"worker process: {shown}. Assign it 'threads' or 'inline' (no pickling), or make "
+        "the data picklable.",
+        problems or [shown],
+    )
 
 
 def render(workers: int | None, options: Mapping[str, Any]) -> tuple[str, str]:
