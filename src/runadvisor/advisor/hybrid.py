@@ -13,7 +13,7 @@ workers waiting on I/O. The assignment reads each node of the profile:
 - anything else (CPU work that releases the GIL): ``threads``.
 
 A hybrid is a candidate only when the assignment uses both pools and it is
-predicted at least 15% faster than the best single executor. Both pools
+predicted at least 20% faster than the best single executor. Both pools
 are sized by simulating the schedule (one ready queue per executor, as the
 engine keeps them; threads and inline nodes share this process's GIL; nodes
 run inline hold the loop) and taking the fastest, ties to fewer workers.
@@ -38,7 +38,7 @@ WAITING_SHARE = 0.5
 CPU_SHARE = 0.5
 GIL_SHARE = 0.3  # as the tree's: GIL held for less of the CPU time means the work releases it
 TIE_SHARE = 0.05
-MIN_GAIN = 0.15  # predicted this much faster than the best single executor, or no candidate
+MIN_GAIN = 0.2  # predicted this much faster than the best single executor, or no candidate
 MAX_THREADS = 256
 
 
@@ -278,7 +278,7 @@ def candidates(
     rivals: Sequence[Candidate] = (),
 ) -> list[Candidate]:
     """The hybrid candidate: none unless the assignment uses both pools and is predicted
-    at least 15% faster than every rival (a runner with more moving parts must buy
+    at least 20% faster than every rival (a runner with more moving parts must buy
     something clear)."""
     assignment = assign(nodes, costs, unpicklable)
     if not assignment.mixed:
