@@ -267,7 +267,7 @@ register(
         rank=40,
         colour="#d17a22",
         summary="each node in its own executor: inline, a thread pool or a process pool",
-        render="runadvisor.runners.hybrid:render",
+        render="runadvisor.runners.assignment:render",
     )
 )
 register(
