@@ -5,6 +5,7 @@
     python benchmarks/compare.py --workloads chain1000,noop1 --json out.json
     python benchmarks/compare.py --cores 1          # cap workers and CPU affinity at 1 core
     python benchmarks/compare.py --workloads kedro_project   # the example Kedro project
+    python benchmarks/compare.py --workloads mixed,dask_chain,dask_bigdata,dask_projection
 
 Both libraries run in this one process, interleaved: for each repeat, each case
 runs on runadvisor and then on Kedro, so drift on a shared machine hits both.
@@ -55,6 +56,10 @@ ALL_WORKLOADS = (
     "bigdata",
     "import",
     "kedro_project",
+    "mixed",
+    "dask_chain",
+    "dask_bigdata",
+    "dask_projection",  # Dask last: it leaves a thread, and then pools start by forkserver
 )
 MB = 1e6
 
@@ -341,6 +346,15 @@ def build_cases(args: argparse.Namespace, libs: dict[str, W.Lib | None]) -> list
         from kedro_project import kedro_project_cases
 
         cases.extend(kedro_project_cases(Case, args, libs, cores))
+
+    if "mixed" in selected:  # HybridRunner beside the single-executor runners
+        from scaling import mixed_cases
+
+        cases.extend(mixed_cases(Case, libs, cores, cheap))
+    if selected & {"dask_chain", "dask_bigdata", "dask_projection"}:
+        from scaling import dask_cases
+
+        cases.extend(dask_cases(Case, libs, cores, cheap, selected))
     return cases
 
 

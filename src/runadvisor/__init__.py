@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "SequentialRunner": "runadvisor.runners",
     "ThreadRunner": "runadvisor.runners",
     "ParallelRunner": "runadvisor.runners",
+    "HybridRunner": "runadvisor.runners",
     "NodeEvent": "runadvisor.runners",
     # profiles
     "Profiler": "runadvisor.profiles",

@@ -206,7 +206,7 @@ def test_unpicklable_outputs_are_findings_with_reasons():
 
 def test_candidates_sweep_and_prune():
     rec = advised("sleep_fanout")
-    labels = [c.label for c in rec.candidates]
+    labels = [c.label for c in rec.candidates if c.kind != "dask"]  # dask: with the extra
     assert labels == [
         SEQ,
         "ThreadRunner(1)",
@@ -325,7 +325,7 @@ def test_runners_can_be_restricted():
 def test_workers_override_the_sweep():
     pipe, catalog = P.sleep_fanout(seconds=0.02)
     rec = advise(pipe, catalog, workers=[3, 20], predict_only=True)
-    assert [c.label for c in rec.candidates] == [
+    assert [c.label for c in rec.candidates if c.kind != "dask"] == [
         SEQ,
         "ThreadRunner(3)",
         "ThreadRunner(8)",  # 20 is more than the pipeline can use

@@ -36,7 +36,7 @@ class Script:
         monkeypatch.setattr(C, "measure_run", self)
         monkeypatch.setattr(P.time, "monotonic", lambda: self.now)
 
-    def __call__(self, pipeline, catalog, kind, workers, timeout, start_method=None):
+    def __call__(self, pipeline, catalog, kind, workers, timeout, start_method=None, options=None):
         self.calls.append((kind, workers, timeout))
         wall = self.walls[(kind, workers)]
         if isinstance(wall, list):

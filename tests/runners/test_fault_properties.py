@@ -1,13 +1,16 @@
 """Random pipelines with a random failing node: every runner agrees with sequential."""
 
+import os
 import warnings
 from collections import Counter
 from functools import partial
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runadvisor import DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner, node, pipeline
+from runadvisor.runners import HybridRunner
 
 
 class InjectedFault(Exception):
@@ -50,7 +53,16 @@ def run(specs, failing, runner):
     return ("ok", {name: ds.load() for name, ds in outputs.items()}), events
 
 
-RUNNERS = [ThreadRunner(max_workers=3), ParallelRunner(max_workers=2)]
+def mixed(node):
+    """Node ``n<i>`` to inline, threads or processes by ``i``: data crosses between all three."""
+    return ("inline", "threads", "processes")[int(node.name[1:]) % 3]
+
+
+RUNNERS = [
+    ThreadRunner(max_workers=3),
+    ParallelRunner(max_workers=2),
+    HybridRunner(mixed, max_threads=2, max_processes=2),
+]
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -59,6 +71,25 @@ def test_runners_agree_with_sequential_on_outputs_or_on_the_error(case, runner_i
     specs, failing = case
     expected, _ = run(specs, failing, SequentialRunner())
     got, events = run(specs, failing, RUNNERS[runner_index])
+    assert got == expected
+    counts = Counter(e.node for e in events)
+    assert all(c == 1 for c in counts.values()), counts
+    if failing is not None:
+        assert f"n{failing}" in counts
+
+
+DASK = os.environ.get("RUNADVISOR_TEST_DASK") == "1"  # set by tests/dask/test_in_child.py
+
+
+@pytest.mark.skipif(not DASK, reason="runs in a child pytest: tests/dask/test_in_child.py")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=faulty_dags())
+def test_dask_runner_agrees_with_sequential_on_outputs_or_on_the_error(case, dask_client):
+    from runadvisor.dask import DaskRunner
+
+    specs, failing = case
+    expected, _ = run(specs, failing, SequentialRunner())
+    got, events = run(specs, failing, DaskRunner(client=dask_client))
     assert got == expected
     counts = Counter(e.node for e in events)
     assert all(c == 1 for c in counts.values()), counts

@@ -7,8 +7,19 @@ import sys
 import textwrap
 import threading
 
+import pytest
+
 from runadvisor import machine
 from runadvisor.runners import ParallelRunner
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_by_earlier_tests():
+    """Earlier tests' timed-out nodes keep their pool threads until the node returns (a
+    thread cannot be killed): these tests count threads, so wait for those to end."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("runadvisor-thread"):
+            thread.join(15)
 
 
 def alone() -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from runadvisor import machine
-from runadvisor.advisor import explain, tree
+from runadvisor.advisor import explain, projection, tree
 from runadvisor.advisor.calibrate import calibrate
 from runadvisor.advisor.campaign import CampaignResult, run_campaign
 from runadvisor.advisor.candidates import plan_slate
@@ -37,7 +37,7 @@ def advise(
     pipeline: Any,
     catalog: Any,
     *,
-    runners: Iterable[str] | None = ("sequential", "thread", "parallel"),
+    runners: Iterable[str] | None = None,
     workers: int | Iterable[int] | None = None,
     repeats: int = 3,
     predict_only: bool = False,
@@ -49,7 +49,10 @@ def advise(
     """Recommend a runner and a worker count for ``pipeline`` on ``catalog``, with evidence.
 
     ``runners``: the kinds to choose from (registered names such as "sequential",
-    "thread", "parallel", or class names; None: every kind advised by default).
+    "thread", "parallel", "hybrid", "dask", or class names; None, the default:
+    every kind advised by default, DaskRunner only where the ``dask`` extra is
+    installed). With DaskRunner among them, the advice also predicts it on
+    clusters of 4 to 64 workers (``Recommendation.projection``).
     ``workers``: worker counts to try instead of the sweep. ``repeats``: measured
     runs per candidate, at most. ``predict_only``: no measured runs, only the
     profiled one the facts come from. ``timeout``: seconds per run (None: no
@@ -107,6 +110,9 @@ def advise(
     profiles = {"facts": facts_profile}
     evidence = Evidence(facts, nodes, costs, slate, verdict, campaign, profiles, warnings, seconds)
     recommendation = conclude(evidence, options)
+    recommendation.projection = projection.for_advice(
+        nodes, facts_profile, answer.get("travels"), costs
+    )
     if campaign.interrupted is not None:
         campaign.interrupted.recommendation = recommendation  # type: ignore[attr-defined]
         raise campaign.interrupted

@@ -200,7 +200,7 @@ class _Campaign:
         capped = cap is not None and (timeout is None or cap < timeout)
         limit = cap if capped else timeout
         outcome = measure_run(
-            self.pipeline, self.catalog, c.kind, c.workers, limit, self.start_method
+            self.pipeline, self.catalog, c.kind, c.workers, limit, self.start_method, c.options
         )
         record = self.runs.setdefault(c.key, Runs())
         if outcome.status == TIMEOUT and capped:

@@ -87,6 +87,8 @@ def sweep(
     top = min(wide, MAX_THREADS)
     if kind.model == "processes":
         top = min(top, cores * (PROCESSES_PER_CORE if past_cores else 1))
+    elif kind.model == "dask":  # a LocalCluster here: a worker process per core
+        top = min(top, cores)
     counts = []
     p = 1
     while p < top:
@@ -123,6 +125,8 @@ def predict(
     candidates = []
     for name in kinds:
         kind = registry.get(name)
+        if kind.model == "hybrid":  # one configuration, weighed against the others below
+            continue
         mine = []
         for p in sweep(kind, wide, facts.cores, options.workers, past_cores=True):
             lower, upper = bounds(nodes, p)
@@ -138,6 +142,10 @@ def predict(
         if kind.model == "processes" and options.workers is None:
             mine = _past_cores_that_pay(mine, facts.cores)
         candidates += mine
+    if any(registry.get(name).model == "hybrid" for name in kinds):
+        from runadvisor.advisor import hybrid
+
+        candidates += hybrid.candidates(nodes, costs, facts.unpicklable_nodes, candidates)
     if BASELINE_KIND not in options.kinds:
         candidates[0] = replace(
             candidates[0], reason="baseline for the speedups; not among the runners asked for"

@@ -101,8 +101,14 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
     if memory:
         warnings.append(memory)
     spec = chosen.spec
-    if spec is not None and spec.model == "processes":
+    if spec is not None and spec.model in ("processes", "hybrid"):
         path.append(explain.start_method_sentence(facts, chosen.runner))
+    if spec is not None and spec.model == "hybrid":
+        from runadvisor.advisor import hybrid
+
+        path.append(
+            hybrid.sentence(chosen.options, evidence.nodes, evidence.costs, facts.unpicklable_nodes)
+        )
     return Recommendation(
         runner=chosen.runner,
         kind=chosen.kind,
@@ -116,6 +122,7 @@ def conclude(evidence: Evidence, options: AdviceOptions) -> Recommendation:
         profiles={**evidence.profiles, **median_profiles(candidates, campaign)},
         predict_only=options.predict_only,
         calibration=evidence.costs.to_dict(),
+        options=dict(chosen.options),
     )
 
 
@@ -143,6 +150,10 @@ def worker_count(
     if spec is None or not spec.takes_workers:
         return 1, None, None
     workers = chosen.workers
+    if spec.model == "hybrid":  # both pools sized by simulation (advisor/hybrid.py)
+        from runadvisor.advisor import hybrid
+
+        return workers, hybrid.sizing_sentence(chosen.options), None
     need = facts.peak_node_memory or 0
     limit = slate.memory_limit
     more = sorted(

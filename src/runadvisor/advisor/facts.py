@@ -102,6 +102,9 @@ class PipelineFacts:
             wakeup=self.wakeup_latency or 0.0,
         )
 
+    #: Nodes whose function or in-memory data would not reach a worker process.
+    unpicklable_nodes: list[str] = field(default_factory=list)
+
     @property
     def mean_node_wall(self) -> float:
         """Average seconds per node."""
@@ -153,6 +156,7 @@ def build_facts(answer: dict[str, Any]) -> tuple[PipelineFacts, list[NodeCost], 
     facts.engine_overhead = max(0.0, profile.wall - sum(r.wall for r in profile.nodes) - probe)
     facts.wakeup_latency = answer.get("wakeup")
     facts.native_pools = list(answer.get("pools") or [])
+    facts.unpicklable_nodes = list(answer.get("unpicklable_nodes", ()))
     return facts, nodes, profile
 
 

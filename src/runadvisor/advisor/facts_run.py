@@ -132,10 +132,13 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
     travels = {name: placement.travels(name) for name in sorted(pipeline.datasets())}
     sizes: dict[str, tuple[int, int]] = {}
     unpicklable: list[str] = []
+    stuck: set[str] = set()  # nodes that could not run in a worker process
+    readers = {name: [n.name for n in pipeline.nodes if name in n.inputs] for name in travels}
     for name, (inband, buffers, why) in sorted(checker.sizes.items()):
         if why is not None:
             if travels.get(name, True):
                 unpicklable.append(f"{why} (made by node '{checker.producer[name]}')")
+                stuck.update([checker.producer[name], *readers.get(name, ())])
         else:
             sizes[name] = (int(inband or 0), int(buffers or 0))
     for name in sorted(pipeline.inputs()):
@@ -149,6 +152,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
         inband, buffers, why = transfer_size(value, root=f"catalog['{name}']")
         if why is not None:
             unpicklable.append(why)
+            stuck.update(readers.get(name, ()))
         else:
             sizes[name] = (int(inband or 0), int(buffers or 0))
     if method != "fork":  # under fork the workers inherit the functions
@@ -156,6 +160,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
             where = find_unpicklable(node.func, root=f"node '{node.name}' function")
             if where:
                 unpicklable.append(where)
+                stuck.add(node.name)
     return {
         "profile": profile.to_dict(),
         "order": [node.name for node in pipeline.nodes],
@@ -163,6 +168,7 @@ def facts_job(pipeline: Any, catalog: Any, start_method: str | None = None) -> d
         "travels": travels,
         "sizes": sizes,
         "unpicklable": unpicklable,
+        "unpicklable_nodes": sorted(stuck),
         "start_method": method,
         "sizing_seconds": checker.sizing_seconds,
         "native": checker.native,

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runadvisor.advisor import tree
+from runadvisor.advisor import projection, tree
 from runadvisor.advisor.calibrate import calibrate
 from runadvisor.advisor.campaign import CampaignResult
 from runadvisor.advisor.candidates import plan_slate
@@ -108,6 +108,7 @@ def advise_from_profile(
         facts, nodes, costs, slate, verdict, CampaignResult(), {"profile": profile}, tuple(warnings)
     )
     recommendation = conclude(evidence, options)
+    recommendation.projection = projection.for_advice(nodes, profile, None, costs)
     recommendation.source = source or described
     recommendation.lacks = lacks
     return recommendation

@@ -34,17 +34,25 @@ __all__ = [
 
 
 def measured_run_job(
-    pipeline: Any, catalog: Any, kind: str, workers: int, start_method: str | None = None
+    pipeline: Any,
+    catalog: Any,
+    kind: str,
+    workers: int,
+    start_method: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One profiled run (in the child): its wall time, the tree's peak memory, its profile.
 
     ``start_method``: how process workers start, as they would in the caller's process.
+    ``options``: the candidate's runner options beyond its worker count.
     """
     from runadvisor.profiles import Profiler
     from runadvisor.runners import registry
 
     spec = registry.get(kind)
-    options = {"mp_context": start_method} if start_method and spec.model == "processes" else {}
+    options = dict(options or {})
+    if start_method and spec.model in ("processes", "hybrid"):
+        options["mp_context"] = start_method
     runner = spec.build(workers, **options)
     profiler = Profiler(pipeline, runner=runner)
     watcher = node_watcher()
@@ -78,13 +86,14 @@ def measure_run(
     workers: int,
     timeout: float | None,
     start_method: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Outcome:
     """One profiled run of (``kind``, ``workers``) in a fresh child, under ``timeout``.
 
     Its value, when ok, is ``{"wall", "peak_rss", "profile"}`` (the profile as a dict).
     """
     watch = [node.name for node in pipeline.nodes]
-    args = (pipeline, catalog, kind, workers, start_method)
+    args = (pipeline, catalog, kind, workers, start_method, options)
     return run_isolated(measured_run_job, args, timeout, watch)
 
 

@@ -73,6 +73,8 @@ class Candidate:
     status: str = PREDICTED
     reason: str | None = None
     speedup: float | None = None
+    #: How to build the runner beyond its worker count (HybridRunner's assignment).
+    options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         found = registry.find(self.kind)  # a class name or alias names its kind too
@@ -106,7 +108,9 @@ class Candidate:
     def label(self) -> str:
         """``SequentialRunner`` or ``ThreadRunner(4)``: the key of its profile."""
         spec = self.spec
-        return spec.label(self.workers) if spec is not None else f"{self.runner}({self.workers})"
+        if spec is None:
+            return f"{self.runner}({self.workers})"
+        return spec.label(self.workers, self.options)
 
     @property
     def time(self) -> float | None:
@@ -117,6 +121,7 @@ class Candidate:
         """Plain JSON-able data (with ``label``)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["measured"] = list(self.measured)
+        data["options"] = dict(self.options)
         data["label"] = self.label
         return data
 
@@ -129,6 +134,7 @@ class Candidate:
             found = registry.find(str(values.get("runner", "")))
             values["kind"] = found.name if found else str(values.get("runner", ""))
         values["measured"] = tuple(values.get("measured") or ())
+        values["options"] = dict(values.get("options") or {})
         return cls(**values)
 
 
@@ -157,7 +163,10 @@ class Recommendation:
     ran the pipeline) and ``lacks`` what that profile did not measure.
     ``command`` is the exact command line that runs the recommendation, when
     the target has one (a Kedro project: ``kedro run --runner ...``); empty
-    otherwise.
+    otherwise. ``options`` builds the runner beyond its worker count
+    (HybridRunner's assignment and pool sizes); ``projection`` is the predicted
+    DaskRunner wall time on clusters larger than this machine
+    (``advisor/projection.py``).
     """
 
     runner: str
@@ -176,6 +185,8 @@ class Recommendation:
     source: str = ""
     lacks: list[str] = field(default_factory=list)
     command: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    projection: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -185,7 +196,7 @@ class Recommendation:
     # -- using it ---------------------------------------------------------------------
     def make_runner(self) -> Any:
         """A fresh runner as recommended."""
-        return registry.get(self.kind).build(self.max_workers)
+        return registry.get(self.kind).build(self.max_workers, **self.options)
 
     @property
     def chosen(self) -> Candidate | None:
@@ -229,7 +240,7 @@ class Recommendation:
         """The runner as code to paste: ``SequentialRunner()`` or ``X(max_workers=N)``."""
         spec = registry.find(self.kind)
         if spec is not None:
-            return spec.call(self.max_workers)
+            return spec.call(self.max_workers, self.options)
         return registry.call_for(self.runner, self.max_workers)
 
     def _headline(self) -> str:
@@ -297,6 +308,8 @@ class Recommendation:
             "source": self.source,
             "lacks": list(self.lacks),
             "command": self.command,
+            "options": dict(self.options),
+            "projection": dict(self.projection),
             "profiles": {
                 label: (p.to_dict() if hasattr(p, "to_dict") else p)
                 for label, p in self.profiles.items()
@@ -330,6 +343,8 @@ class Recommendation:
                 source=str(data.get("source") or ""),
                 lacks=[str(item) for item in data.get("lacks") or ()],
                 command=str(data.get("command") or ""),
+                options=dict(data.get("options") or {}),
+                projection=dict(data.get("projection") or {}),
             )
         except ProfileError as exc:
             raise AdviceError(str(exc)) from exc

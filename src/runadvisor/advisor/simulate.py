@@ -326,6 +326,10 @@ def simulate(
     stretch = 1.0 / max(share, 0.05)
     if not nodes:
         return costs.run_overhead * stretch
+    if model in ("hybrid", "dask"):  # modelled in their own modules
+        from runadvisor.advisor import hybrid, projection
+
+        return (hybrid if model == "hybrid" else projection).simulate(nodes, workers, costs)
     per_node = costs.seq_per_node * stretch
     if model == "inline":
         return costs.run_overhead * stretch + sum(node.wall + per_node for node in nodes)

@@ -8,6 +8,8 @@ SequentialRunner. It goes wrong in known places, which this tree checks for:
    parallel -> SequentialRunner.
 2. Tiny nodes (average under max(0.3 ms, 10 thread hand-offs)) cost more to
    hand to a worker than to run -> SequentialRunner.
+   Then: waiting nodes and GIL-holding CPU nodes side by side, with a
+   HybridRunner predicted 10% faster than any one executor -> HybridRunner.
 3. Mostly waiting (non-CPU share >= 50%) -> ThreadRunner: threads wait in
    parallel and nothing is pickled. CPU time of native thread pools and child
    processes is computing, not waiting.
@@ -115,6 +117,11 @@ def walk(
         f"nodes average {fmt_milliseconds(mean)} each, well above what handing them out costs "
         f"({handoffs})"
     )
+
+    # 2b. both waiting and GIL-holding CPU nodes: each to its own executor (advisor/hybrid.py)
+    mixed = _mixed(nodes, costs, predicted)
+    if mixed is not None:
+        return leaf("HybridRunner", "mixed", mixed)
 
     # 3. waiting or computing?
     waiting = facts.noncpu_share
@@ -226,6 +233,25 @@ def walk(
         "processes",
         f"{moving}, less than the up to {fmt_seconds_prose(gain)} that {workers} processes can "
         "save, and the data pickles: processes run the CPU work in parallel",
+    )
+
+
+def _mixed(
+    nodes: Sequence[NodeCost], costs: MachineCosts, predicted: Mapping[str, float]
+) -> str | None:
+    """The hybrid leaf's sentence, when the nodes mix waiting and GIL-holding CPU work and a
+    HybridRunner is predicted clearly faster than any single executor (else None)."""
+    if "hybrid" not in predicted or not nodes:
+        return None
+    from runadvisor.advisor import hybrid
+
+    mixed = hybrid.mixed_sentence(nodes, costs)
+    others = [time for kind, time in predicted.items() if kind != "hybrid"]
+    if mixed is None or not others or predicted["hybrid"] >= THREADS_HELP * min(others):
+        return None
+    return (
+        f"{mixed}: a HybridRunner is predicted at {fmt_seconds_prose(predicted['hybrid'])} "
+        f"against {fmt_seconds_prose(min(others))} with any one executor"
     )
 
 

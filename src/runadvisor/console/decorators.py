@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from runadvisor.console.options import positive_int_callback, runner_choices
+from runadvisor.console.options import ADDRESS_KEY, positive_int_callback, runner_choices
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +75,21 @@ def runner_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Stop the run after this many seconds (exit 2).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
+        click.option(
+            "--address",
+            metavar="URL",
+            expose_value=False,
+            callback=_store_address,
+            help="With --runner dask: the scheduler to run on, e.g. tcp://host:8786 "
+            "(default: a local cluster started for the run).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _store_address(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Keep ``--address`` in ``ctx.meta`` for the runner factory (only Dask takes one)."""
+    if value is not None:
+        ctx.meta[ADDRESS_KEY] = value

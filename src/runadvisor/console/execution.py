@@ -17,7 +17,7 @@ from typing import Any
 
 from runadvisor.console.filters import apply_filters
 from runadvisor.console.kedro import kedro_options
-from runadvisor.console.options import OptionError, make_runner, parse_seconds
+from runadvisor.console.options import ADDRESS_KEY, OptionError, make_runner, parse_seconds
 from runadvisor.console.output import NodeProgress, note, progress_bar
 
 
@@ -68,13 +68,15 @@ def execute(
     ``exc.profile``.
     """
     timeout = parse_seconds(timeout, "--timeout")
-    runner = make_runner(runner_name, workers, warn=None if quiet else note)
+    address = meta.get(ADDRESS_KEY)
+    runner = make_runner(runner_name, workers, warn=None if quiet else note, address=address)
     pipe, catalog, name = load(target, kedro_options(meta))
     meta["runadvisor.name"] = name
     pipe, resume = apply_filters(pipe, catalog, filters)
     meta["runadvisor.resume_args"] = (
         [target, "--runner", runner_name]
         + (["--workers", str(workers)] if workers else [])
+        + (["--address", address] if address else [])
         + resume
     )
     profiler = None

@@ -166,12 +166,16 @@ def quiet_kedro_logs() -> None:
 
 
 def default_runners() -> tuple[str, ...]:
-    """runadvisor's kinds and Kedro's, for a Kedro project."""
+    """runadvisor's kinds and Kedro's, for a Kedro project (those kedro run can run: not
+    HybridRunner nor DaskRunner, which have no runadvisor.kedro adapter)."""
     from runadvisor.kedro.kinds import KEDRO_KINDS
     from runadvisor.runners import registry
 
     prepare_kedro_kinds()
-    return (*registry.advised(), *KEDRO_KINDS)
+    ours = [
+        k for k in registry.advised() if registry.get(k).model in ("inline", "threads", "processes")
+    ]
+    return (*ours, *KEDRO_KINDS)
 
 
 def advice_runners(project: Any, chosen: Sequence[str] | None) -> tuple[str, ...] | None:

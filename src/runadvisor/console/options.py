@@ -13,6 +13,7 @@ import click
 from runadvisor.exceptions import RunAdvisorError
 
 FORMATS = ("html", "md", "json")
+ADDRESS_KEY = "runadvisor.address"  # ctx.meta: --address, for runners that take one (dask)
 MEMORY_UNITS = {
     "": 1,
     "B": 1,
@@ -162,10 +163,15 @@ def runner_choices() -> list[str]:
 
 
 def make_runner(
-    name: str, workers: int | None = None, *, warn: Callable[[str], None] | None = None
+    name: str,
+    workers: int | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
+    address: str | None = None,
 ) -> Any:
     """A runner from a registered kind (``thread``), its class name (``ThreadRunner``)
-    or a dotted path to a runner class (``pkg.mod.MyRunner``)."""
+    or a dotted path to a runner class (``pkg.mod.MyRunner``); ``address``: the
+    scheduler of a runner that takes one (``--runner dask --address tcp://...``)."""
     from runadvisor.runners import registry
 
     kind = registry.find(name)
@@ -174,7 +180,14 @@ def make_runner(
             if warn is not None:
                 warn(f"{kind.class_name} runs one node at a time; --workers {workers} is ignored.")
             workers = None
-        return kind.build(workers)
+        if address is None:
+            return kind.build(workers)
+        if "address" not in inspect.signature(kind.runner_class()).parameters:
+            raise OptionError(
+                f"--address {address}: {kind.class_name} takes no scheduler address; use it "
+                "with --runner dask."
+            )
+        return kind.build(workers, address=address)
     cls = import_runner_class(name)
     accepts_workers = "max_workers" in inspect.signature(cls).parameters
     if workers is not None and not accepts_workers:

@@ -64,4 +64,7 @@ def print_advice(recommendation: Any, paths: dict[str, Path]) -> None:
         say(console, f"  • {step}")
     for warning in recommendation.warnings:
         say(console, Text("  ! ", style="yellow"), warning)
+    beyond = (getattr(recommendation, "projection", None) or {}).get("sentence")
+    if beyond:
+        say(console, Text("Beyond this machine: ", style="bold"), beyond)
     print_reports(paths.items())

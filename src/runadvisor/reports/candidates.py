@@ -29,8 +29,8 @@ def is_sequential(runner: str) -> bool:
 
 
 def label_of(c: Any) -> str:
-    """``ThreadRunner(4)`` or ``SequentialRunner``."""
-    return registry.label_for(c.runner, c.workers)
+    """``ThreadRunner(4)`` or ``SequentialRunner`` (a Candidate's own label where it has one)."""
+    return getattr(c, "label", None) or registry.label_for(c.runner, c.workers)
 
 
 def recommended_index(rec: Any, candidates: Sequence[Any]) -> int | None:
@@ -262,6 +262,8 @@ def scaling_summary(rec: Any) -> list[str]:
     best = recommended_index(rec, candidates)
     chosen = candidates[best] if best is not None else None
     pick = registry.label_for(rec.runner, rec.max_workers)
+    if chosen is not None:
+        pick = label_of(chosen)
     if chosen is not None and measured(chosen):
         lines.append(
             f"Recommended: {pick}, measured {fmt_speedup(chosen.speedup)} against sequential."

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runadvisor.reports import charts
+from runadvisor.reports.beyond import projection_table, runner_code
 from runadvisor.reports.candidates import (
     candidate_table,
     recommended_index,
@@ -68,12 +69,16 @@ def from_recommendation(rec: Any) -> Report:
         reasons=[_sentence(step) for step in (getattr(rec, "path", None) or [])],
         warnings=[str(w) for w in (getattr(rec, "warnings", None) or [])],
         candidates=candidate_table(candidates, best),
+        code=runner_code(rec),
+        projection=projection_table(getattr(rec, "projection", None) or {}),
+        projection_note=_sentence((getattr(rec, "projection", None) or {}).get("sentence", "")),
     )
     report.charts = [
         wall_chart(candidates, best, predict_only),
         speedup_chart(rec.facts, candidates, best),
     ]
-    picked = registry.label_for(rec.runner, rec.max_workers)
+    chosen = getattr(rec, "chosen", None)
+    picked = chosen.label if chosen is not None else registry.label_for(rec.runner, rec.max_workers)
     recommended = picked if picked in raw else None
     sequential = next(
         (k for k in (registry.label_for("SequentialRunner", 1), FACTS_LABEL) if k in raw), None
@@ -252,4 +257,6 @@ def _sentence(text: object) -> str:
 
 def _verdict_call(rec: Any) -> str:
     """The command line that runs the advice, when it has one; else the runner as code."""
+    if runner_code(rec):  # the code itself is shown under the verdict
+        return rec.chosen.label if getattr(rec, "chosen", None) else rec.runner
     return getattr(rec, "command", "") or registry.call_for(rec.runner, rec.max_workers)

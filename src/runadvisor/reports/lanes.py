@@ -26,6 +26,8 @@ def lane_model(runner: str, records: Sequence[Any]) -> str:
     """
     kind = registry.find(runner)
     if kind is not None:
+        if kind.model in ("hybrid", "dask"):  # nodes in several processes: name each one
+            return "processes"
         return kind.model if kind.model in ("inline", "processes") else "threads"
     return "processes" if len({r.pid for r in records}) > 1 else "threads"
 

@@ -62,6 +62,8 @@ def render_markdown(report: Report, image_names: dict[str, str]) -> str:
         badges.append("_predicted only, not measured_")
     if badges:
         out += [" · ".join(badges), ""]
+    if report.code:
+        out += ["```python", report.code.replace("```", "` ` `"), "```", ""]
     if report.meta:
         out += [" · ".join(f"{md_escape(m.label)}: {md_escape(m.value)}" for m in report.meta), ""]
     if report.reasons:
@@ -74,6 +76,11 @@ def render_markdown(report: Report, image_names: dict[str, str]) -> str:
         out.append("")
     if report.candidates:
         out += [f"## {md_escape(report.candidates_title)}", "", *_table(report.candidates), ""]
+    if report.projection:
+        out += ["## Beyond this machine: DaskRunner on a cluster", ""]
+        if report.projection_note:
+            out += [md_escape(report.projection_note), ""]
+        out += [*_table(report.projection), ""]
     if report.charts:
         out += ["## Charts", ""]
         for chart in report.charts:

@@ -80,6 +80,9 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     candidates: Table | None = None
     candidates_title: str = "Candidates"
+    code: str | None = None  # the recommended runner as code, when a name is not enough
+    projection: Table | None = None  # DaskRunner on clusters larger than this machine
+    projection_note: str = ""
     charts: list[Chart] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Runners: one scheduler loop, three ways for tasks to reach workers.
+"""Runners: one scheduler loop, several ways for tasks to reach workers.
 
 Each kind of runner is described once in :mod:`runadvisor.runners.registry`.
 """
@@ -17,6 +17,7 @@ from runadvisor.runners.errors import (
     failure_of,
 )
 from runadvisor.runners.events import NodeEvent
+from runadvisor.runners.hybrid import HybridRunner
 from runadvisor.runners.parallel import ParallelRunner
 from runadvisor.runners.registry import RunnerKind, UnknownRunnerError
 from runadvisor.runners.sequential import SequentialRunner
@@ -26,6 +27,7 @@ __all__ = [
     "AbstractRunner",
     "EmptyInputError",
     "ForkWithThreadsWarning",
+    "HybridRunner",
     "NodeEvent",
     "NodeFailure",
     "ParallelRunner",

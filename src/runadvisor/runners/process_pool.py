@@ -176,8 +176,10 @@ class ProcessExecutor:
             self._shipped[name] = payload
         return payload
 
-    def wait(self, timeout: float | None) -> list[Completion]:
-        watched: list[Any] = list(self._busy)
+    def wait(self, timeout: float | None, wake: Any = None) -> list[Completion]:
+        """Completions, as the protocol says; ``wake`` (anything ``connection.wait``
+        accepts) also ends the wait when it becomes readable (then maybe with [])."""
+        watched: list[Any] = list(self._busy) + ([] if wake is None else [wake])
         sentinels = {process.sentinel: conn for conn, (process, _) in self._busy.items()}
         ready = wait_for_ready(watched + list(sentinels), timeout)
         done = []

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from runadvisor.runners.errors import RunnerError
 
-#: How the simulation predicts a kind (``advisor/simulate.py``).
-MODELS = ("inline", "threads", "processes")
+#: How the simulation predicts a kind (``advisor/simulate.py``; ``hybrid`` and ``dask``
+#: in ``advisor/hybrid.py`` and ``advisor/projection.py``).
+MODELS = ("inline", "threads", "processes", "hybrid", "dask")
 
 
 class UnknownRunnerError(RunnerError):
@@ -54,6 +56,10 @@ class RunnerKind:
     when its users cannot choose one (a command line that takes only a class);
     it may return None where they can. Ranks of the built-in kinds are 10, 20
     and 30, leaving room for kinds that count as simpler than one of them.
+
+    ``render`` ("module:function") serves kinds configured by more than a
+    worker count (HybridRunner's assignment): ``function(workers, options)``
+    returns ``(label, code)`` for a candidate with those ``options``.
     """
 
     name: str
@@ -70,6 +76,7 @@ class RunnerKind:
     probe: str | None = None
     probe_versions: tuple[str, ...] = ()
     fixed_workers: Callable[[int, int], int] | None = None
+    render: str | None = None
 
     def runner_class(self) -> type:
         """The runner class (imported on first use)."""
@@ -85,14 +92,26 @@ class RunnerKind:
             options["max_workers"] = workers
         return cls(**options)
 
-    def label(self, workers: int | None) -> str:
+    def _rendered(self, workers: int | None, options: dict[str, Any] | None) -> Any:
+        if not options or not self.render:
+            return None
+        module, _, attr = self.render.partition(":")
+        return getattr(importlib.import_module(module), attr)(workers, options)
+
+    def label(self, workers: int | None, options: dict[str, Any] | None = None) -> str:
         """``ThreadRunner(4)``, or ``SequentialRunner`` for a kind without workers."""
+        rendered = self._rendered(workers, options)
+        if rendered is not None:
+            return rendered[0]
         if not self.takes_workers or not workers:
             return self.class_name
         return f"{self.class_name}({workers})"
 
-    def call(self, workers: int | None) -> str:
+    def call(self, workers: int | None, options: dict[str, Any] | None = None) -> str:
         """The runner as code to paste: ``ThreadRunner(max_workers=4)``."""
+        rendered = self._rendered(workers, options)
+        if rendered is not None:
+            return rendered[1]
         if not self.takes_workers or not workers:
             return f"{self.class_name}()"
         return f"{self.class_name}(max_workers={workers})"
@@ -227,5 +246,42 @@ register(
         colour="#7b5ea7",
         summary="a pool of worker processes",
         aliases=("process", "processes"),
+    )
+)
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, checked without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+register(
+    RunnerKind(
+        name="hybrid",
+        class_name="HybridRunner",
+        runner="runadvisor.runners.hybrid:HybridRunner",
+        model="hybrid",
+        rank=40,
+        colour="#d17a22",
+        summary="each node in its own executor: inline, a thread pool or a process pool",
+        render="runadvisor.runners.assignment:render",
+    )
+)
+register(
+    RunnerKind(
+        name="dask",
+        class_name="DaskRunner",
+        runner="runadvisor.dask.runner:DaskRunner",
+        model="dask",
+        pickles=True,
+        rank=50,
+        colour="#c0392b",
+        summary="a Dask cluster: a LocalCluster here, or a scheduler address",
+        advised=_installed("distributed"),  # a candidate where the extra is installed
+        probe="runadvisor.dask.probe:probe",
+        probe_versions=("dask", "distributed"),
     )
 )

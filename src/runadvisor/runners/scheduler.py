@@ -35,6 +35,12 @@ class Executor(Protocol):
     ``timeout`` seconds pass (then returns []). ``release(dataset)``: no node
     will read ``dataset`` again. ``shutdown(cancel)``: end the workers; with
     ``cancel``, at once, without waiting for running tasks.
+
+    An executor with several pools (HybridRunner's) may also have
+    ``lane_capacity`` (one capacity per pool, in the order the loop should feed
+    them) and ``lane_of(node) -> int`` (the pool a node goes to): the loop then
+    keeps one ready queue per lane, so a full pool never holds back a node
+    bound for another one.
     """
 
     capacity: int
@@ -118,25 +124,34 @@ def run_loop(
                 waiting[node] += 1
                 children[parent].append(node)
     consumers_left = dict(plan.consumers)
-    ready = [order[node] for node in nodes if waiting[node] == 0]
-    heapq.heapify(ready)
+    lane_of = getattr(executor, "lane_of", None)
+    capacities = list(executor.lane_capacity) if lane_of else [executor.capacity]
+    lane = [lane_of(node) for node in nodes] if lane_of else [0] * len(nodes)
+    queues: list[list[int]] = [[] for _ in capacities]  # ready nodes, one heap per lane
+    busy = [0] * len(capacities)
+    for node in nodes:
+        if waiting[node] == 0:
+            queues[lane[order[node]]].append(order[node])
+    for queue in queues:
+        heapq.heapify(queue)
 
     state = RunState()
     running = state.running
     started: dict[Any, float] = {}
     run_deadline = None if timeout is None else monotonic() + timeout
-    capacity = executor.capacity
     starters = [s for s in (getattr(o, "node_started", None) for o in observers) if s]
 
-    while ready or running:
-        while ready and len(running) < capacity and not state.failed:
-            node = nodes[heapq.heappop(ready)]
-            running.add(node)
-            if node_timeout is not None:
-                started[node] = monotonic()
-            for starter in starters:
-                starter(node.name)
-            executor.submit(node)
+    while running or any(queues):
+        for k, ready in enumerate(queues):
+            while ready and busy[k] < capacities[k] and not state.failed:
+                node = nodes[heapq.heappop(ready)]
+                busy[k] += 1
+                running.add(node)
+                if node_timeout is not None:
+                    started[node] = monotonic()
+                for starter in starters:
+                    starter(node.name)
+                executor.submit(node)
         if not running:
             break
         wait_for = _time_to_deadline(run_deadline, started, node_timeout)
@@ -147,6 +162,7 @@ def run_loop(
         for completion in completions:
             node = completion.node
             running.discard(node)
+            busy[lane[order[node]]] -= 1
             started.pop(node, None)
             if completion.event is not None:
                 for observer in observers:
@@ -158,7 +174,8 @@ def run_loop(
             for child in children[node]:
                 waiting[child] -= 1
                 if waiting[child] == 0:
-                    heapq.heappush(ready, order[child])
+                    index = order[child]
+                    heapq.heappush(queues[lane[index]], index)
             for name in node.inputs:
                 left = consumers_left[name] - 1
                 consumers_left[name] = left
