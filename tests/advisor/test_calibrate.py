@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from runadvisor.advisor import MachineCosts, calibrate
+from runadvisor.advisor import MachineCosts, NodeCost, calibrate, simulate
 from runadvisor.advisor.calibrate import CACHE_ENV, _read_cache, cache_path, machine_key
 
 
@@ -28,6 +28,13 @@ def test_calibration_is_measured_once_then_cached(calibration_cache):
     assert 0.05 <= costs.probe_share <= 1.0
     assert 0 < costs.probe_seconds < 5
     assert "GB/s" in costs.summary()
+    # every start method here, measured: a fresh interpreter costs more than a fork
+    import multiprocessing
+
+    assert set(costs.start_costs) == set(multiprocessing.get_all_start_methods())
+    assert all(v > 0 for v in costs.start_costs.values())
+    if {"fork", "spawn"} <= set(costs.start_costs):
+        assert costs.start_costs["spawn"] > costs.start_costs["fork"]
 
 
 def test_a_cache_from_another_machine_is_ignored(calibration_cache):
@@ -90,3 +97,26 @@ def test_the_cache_file_names_its_version(monkeypatch, tmp_path_factory):
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
     assert f"-v{CACHE_VERSION}-" in cache_path().name
+
+
+def test_start_costs_follow_the_start_method_the_workers_use():
+    costs = MachineCosts(
+        process_start=0.010,
+        process_per_worker=0.008,
+        start_method="fork",
+        start_costs={"fork": 0.008, "forkserver": 0.030, "spawn": 0.300},
+    )
+    assert costs.for_start_method("fork") is costs
+    assert costs.for_start_method(None) is costs
+    assert costs.for_start_method("unknown") is costs  # not measured: kept
+    spawn = costs.for_start_method("spawn")
+    assert spawn.start_method == "spawn"
+    assert spawn.process_start == pytest.approx(0.302)
+    assert spawn.process_per_worker == costs.process_per_worker  # they boot alongside
+    assert spawn.process_round_trip == costs.process_round_trip
+    nodes = [NodeCost(f"n{i}", 0.1, cpu=0.1, gil=0.1) for i in range(4)]
+    by_method = {
+        m: simulate(nodes, "parallel", 2, costs.for_start_method(m)) for m in costs.start_costs
+    }
+    assert by_method["fork"] < by_method["forkserver"] < by_method["spawn"]
+    assert by_method["spawn"] - by_method["fork"] == pytest.approx(0.300 - 0.008)

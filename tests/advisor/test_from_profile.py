@@ -86,3 +86,35 @@ def test_a_free_threaded_interpreter_runs_python_work_in_threads():
     assert with_gil.kind == "parallel", str(with_gil)
     assert without.kind == "thread", str(without)
     assert any("without a GIL" in step for step in without.path)
+
+
+def test_predictions_pay_the_start_method_the_profiled_process_used():
+    """A profile from a process whose workers start by spawn predicts process runs
+    slower than the same profile under fork, by what this machine measured spawn to
+    cost over fork (threads and sequential unchanged)."""
+    import multiprocessing
+    from dataclasses import replace
+
+    from runadvisor.advisor import calibrate
+
+    methods = calibrate().start_costs
+    if (
+        not {"fork", "spawn"} <= set(methods)
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        pytest.skip("needs fork and spawn measured here")
+    pipe, catalog = P.python_fanout()
+    profile = profile_run(pipe, catalog, SequentialRunner(), measure_output_bytes=True)
+
+    def predicted(method):
+        run = replace(profile, machine=replace(profile.machine, cores=2, start_method=method))
+        rec = advise_from_profile(run)
+        return {c.label: c.predicted for c in rec.candidates if c.predicted}, rec
+
+    fork, _ = predicted("fork")
+    spawn, rec = predicted("spawn")
+    extra = methods["spawn"] - methods["fork"]
+    assert spawn["ParallelRunner(2)"] - fork["ParallelRunner(2)"] == pytest.approx(extra, rel=0.01)
+    assert spawn["ThreadRunner(2)"] == pytest.approx(fork["ThreadRunner(2)"])
+    assert rec.kind == "parallel", str(rec)
+    assert any("start by spawn" in step for step in rec.path), rec.path

@@ -87,6 +87,7 @@ def advise(
     started = time.monotonic()  # calibration is once per machine: not this advice's cost
     answer = profile_facts(pipeline, catalog, options.timeout)
     facts, nodes, facts_profile = build_facts(answer)
+    costs = costs.for_start_method(facts.start_method)  # how this process's workers start
     tracker.report(1, 1, explain.facts_label(facts))
     baseline = baseline_run(answer, facts_profile)
     slate = plan_slate(nodes, facts, costs, options)

@@ -41,7 +41,7 @@ from typing import Any
 from runadvisor.jsonfile import write_json
 
 CACHE_ENV = "RUNADVISOR_CACHE_DIR"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 PROBE_TIMEOUT = 30.0
 _TINY_NODES = 40
 # Floors for figures that noise can push to zero (a hand-off is never free).
@@ -81,6 +81,12 @@ class MachineCosts:
     together (memory bandwidth shared by the cores: below ``cores``).
     ``probe_share``: the part of a core the probe's thread got (the figures are
     scaled to a quiet machine by it).
+    ``start_costs``: what a one-node run with one worker process costs the engine
+    by each start method this machine has (``fork``, ``forkserver``, ``spawn``);
+    only their differences are used. The engine's figures are for
+    ``start_method``, and :meth:`for_start_method` gives them for another (a
+    process with other threads running starts its workers by forkserver, see
+    ``runners.parallel.resolve_start_method``).
     """
 
     seq_per_node: float = 30e-6
@@ -103,6 +109,21 @@ class MachineCosts:
     source: str = "default"  # "probe", "cache" or "default" (the probe could not run)
     note: str | None = None
     kinds: dict[str, dict[str, float]] = field(default_factory=dict)
+    start_costs: dict[str, float] = field(default_factory=dict)
+
+    def for_start_method(self, method: str | None) -> MachineCosts:
+        """These costs with process workers started by ``method``: the pool's start
+        shifts by what that method costs over the calibrated one (further workers
+        boot alongside the first, so their cost is kept). Unchanged where
+        ``method`` is None, the calibrated one, or either was not measured."""
+        if not method or method == self.start_method or method not in self.start_costs:
+            return self
+        if self.start_method not in self.start_costs:
+            return self
+        delta = self.start_costs[method] - self.start_costs[self.start_method]
+        return replace(
+            self, process_start=max(0.0, self.process_start + delta), start_method=method
+        )
 
     def for_kind(self, kind: str) -> MachineCosts:
         """These costs as runner kind ``kind`` pays them: its own figures where it has any."""
@@ -138,7 +159,7 @@ class MachineCosts:
             f"+{self.thread_handoff * 1e3:.3f} ms on threads, "
             f"+{self.process_round_trip * 1e3:.3f} ms in processes; process pool "
             f"start {self.process_start * 1e3:.1f} ms + {self.process_per_worker * 1e3:.1f} ms "
-            f"per worker; transfer {self.pipe_rate / 1e9:.2f} GB/s pickled, "
+            f"per worker ({self.start_method}); transfer {self.pipe_rate / 1e9:.2f} GB/s pickled, "
             f"{self.shm_rate / 1e9:.2f} GB/s shared memory"
         )
 
@@ -375,6 +396,25 @@ def _fork_cost(repeats: int = 3) -> float:
     return best
 
 
+def _start_costs(one: Any) -> dict[str, float]:
+    """What a one-node run with one worker process costs the engine, by each start
+    method here (``one``: a one-node pipeline). Spawn starts a fresh interpreter
+    (~0.3 s), so two tries; forkserver's server starts once per process and imports
+    the worker's code then, so the least of its runs is what a later run pays."""
+    import multiprocessing
+
+    from runadvisor.runners import ParallelRunner
+
+    costs = {}
+    for method in multiprocessing.get_all_start_methods():
+        runner = ParallelRunner(max_workers=1, mp_context=method)
+        try:
+            costs[method] = _overhead(one, runner, repeats=2 if method == "spawn" else 3)
+        except Exception:  # a method this platform lists but cannot use: not measured
+            continue
+    return costs
+
+
 TIMES = (
     "seq_per_node",
     "run_overhead",
@@ -402,6 +442,8 @@ def quiet_equivalent(figures: dict[str, Any], share: float) -> dict[str, Any]:
     for name in RATES:
         if name in figures:
             out[name] = min(1e11, figures[name] / share)
+    if isinstance(figures.get("start_costs"), dict):
+        out["start_costs"] = {m: v * share for m, v in figures["start_costs"].items()}
     out["probe_share"] = share
     return out
 
@@ -504,6 +546,7 @@ def _probe() -> dict[str, Any]:
     round_trip = max(_MIN_ROUND_TRIP, (proc_many - proc_one) / (n - 1) - seq_per_node)
     process_start = max(0.0, proc_one - seq_one - round_trip)
     per_worker = _fork_cost()
+    start_costs = _start_costs(one)
 
     rates = {}
     small = _overhead(_payload_pipeline(_make_bytes), ParallelRunner(max_workers=1), 16)
@@ -521,6 +564,7 @@ def _probe() -> dict[str, Any]:
         "thread_handoff": handoff,
         "process_start": process_start,
         "process_per_worker": per_worker,
+        "start_costs": start_costs,
         "process_round_trip": round_trip,
         "pipe_rate": rates["pipe_rate"],
         "shm_rate": rates["shm_rate"],

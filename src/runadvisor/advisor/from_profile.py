@@ -88,6 +88,7 @@ def advise_from_profile(
     facts = facts_from_nodes(nodes, profile, start_method=profile.machine.start_method)
     here = calibrate(kinds=options.kinds)
     costs = replace(here, cores=facts.cores, gil_enabled=facts.gil_enabled)
+    costs = costs.for_start_method(facts.start_method)  # as the profiled process started them
     slate = plan_slate(nodes, facts, costs, options)
     verdict = tree.walk(facts, costs, nodes, slate.best_predicted_by_kind())
     lacks = profile_gaps(profile)
