@@ -69,7 +69,7 @@ def test_costs_round_trip_and_transfer_time():
 
 
 def test_figures_from_a_busy_machine_are_scaled_to_a_quiet_ones():
-    from runadvisor.advisor.calibrate import quiet_equivalent
+    from runadvisor.advisor.cost_probe import quiet_equivalent
 
     measured = {
         "seq_per_node": 40e-6,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runadvisor.advisor import MachineCosts, NodeCost, bounds, simulate
-from runadvisor.advisor.simulate import CpuCapacity, critical_path, fair_rates, width
+from runadvisor.advisor.schedule import fair_rates
+from runadvisor.advisor.simulate import CpuCapacity, critical_path, width
 
 FREE = MachineCosts(
     seq_per_node=0.0,

@@ -22,7 +22,8 @@ from profiles_helpers import (
 )
 
 from runadvisor.profiles import TaskProbe
-from runadvisor.profiles.gil import GilMonitor, get_monitor, monitor_stats, node_thread
+from runadvisor.profiles.gil import GilMonitor, get_monitor, monitor_stats
+from runadvisor.profiles.node_threads import node_thread
 
 SPAN = 0.3
 

@@ -19,7 +19,7 @@ from runadvisor.io import DataCatalog
 from runadvisor.pipeline import node, pipeline
 from runadvisor.profiles import TaskProbe, profile_run
 from runadvisor.profiles import probe as probe_module
-from runadvisor.profiles.gil import node_thread
+from runadvisor.profiles.node_threads import node_thread
 from runadvisor.runners import ParallelRunner, SequentialRunner
 
 MB = 2**20

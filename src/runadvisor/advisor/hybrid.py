@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from runadvisor.advisor.calibrate import MachineCosts
 from runadvisor.advisor.recommend import Candidate
+from runadvisor.advisor.schedule import fair_rates
 from runadvisor.advisor.simulate import NodeCost, bounds
 from runadvisor.runners.base import pipeline_width
 from runadvisor.runners.hybrid import INLINE, LANE_ORDER, PROCESSES, THREADS
@@ -172,7 +173,7 @@ def _lane_schedule(
                         break  # the loop runs it, and starts nothing else meanwhile
         if not remaining:  # pragma: no cover - a cycle; pipelines forbid them
             break
-        rates = _fair_rates(list(remaining), usage, capacity)
+        rates = fair_rates(list(remaining), usage, capacity)
         first = min(remaining, key=lambda i: remaining[i] / rates[i])
         step = remaining[first] / rates[first]
         now += step
@@ -186,34 +187,6 @@ def _lane_schedule(
                     if waiting[child] == 0:
                         heapq.heappush(ready[lanes[child]], child)
     return now
-
-
-def _fair_rates(
-    running: Sequence[int], usage: Sequence[Mapping[str, float]], capacity: Mapping[str, float]
-) -> dict[int, float]:
-    """Max-min fair speeds (1 = as profiled): all rise together until a resource is full;
-    the nodes using it stop there, the others keep rising, up to 1."""
-    rates: dict[int, float] = {}
-    used = dict.fromkeys(capacity, 0.0)
-    active = list(running)
-    level = 0.0
-    while active:
-        limit, binding = 1.0, None
-        for resource, cap in capacity.items():
-            demand = sum(usage[i].get(resource, 0.0) for i in active)
-            if demand > 0 and (cap - used[resource]) / demand < limit:
-                limit, binding = (cap - used[resource]) / demand, resource
-        limit = max(limit, level, 1e-9)
-        if binding is None:
-            rates.update(dict.fromkeys(active, limit))
-            break
-        for i in [i for i in active if usage[i].get(binding, 0.0) > 0]:
-            rates[i] = limit
-            for resource in capacity:
-                used[resource] += limit * usage[i].get(resource, 0.0)
-        active = [i for i in active if usage[i].get(binding, 0.0) <= 0]
-        level = limit
-    return rates
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from runadvisor.advisor.calibrate import _consume, _make_buffer, _make_bytes, _tiny
+from runadvisor.advisor.cost_probe import _consume, _make_buffer, _make_bytes, _tiny
 from runadvisor.kedro import kinds
 
 _PAYLOAD = 4 << 20

@@ -68,6 +68,7 @@ from typing import Any
 
 from runadvisor.profiles import gil as _gil
 from runadvisor.profiles._procfs import thread_reader
+from runadvisor.profiles.node_threads import node_thread
 
 # The key this probe puts into NodeEvent.extras (extras of all probes share a dict),
 # and the fields of the tuple stored under it, in order.
@@ -265,7 +266,7 @@ class TaskProbe:
             running = proc.running
             running.append(None)
             tick = next(proc.ticks)
-            thread = _gil.node_thread()
+            thread = node_thread()
             if len(running) == 1:
                 # Alone in this process: plain os.pread is cheapest (the common
                 # path, written out: every call here is paid once per node).
