@@ -31,7 +31,11 @@ def test_calibration_is_measured_once_then_cached(calibration_cache):
     # every start method here, measured: a fresh interpreter costs more than a fork
     import multiprocessing
 
-    assert set(costs.start_costs) == set(multiprocessing.get_all_start_methods())
+    methods = multiprocessing.get_all_start_methods()
+    # the probe's child has no other thread: its own method (fork where there is one)
+    # always runs; a method that cannot run there is left out, never guessed
+    own = "fork" if "fork" in methods else methods[0]
+    assert own in costs.start_costs and set(costs.start_costs) <= set(methods)
     assert all(v > 0 for v in costs.start_costs.values())
     if {"fork", "spawn"} <= set(costs.start_costs):
         assert costs.start_costs["spawn"] > costs.start_costs["fork"]
