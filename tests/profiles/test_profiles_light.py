@@ -111,17 +111,26 @@ def test_memory_freed_between_nodes_does_not_hide_the_next_nodes_peak(kept_mb, a
     # between nodes (as the scheduler releases a dataset: 20 MB in huge pages
     # goes in microseconds) and the next node allocates less than was freed.
     # Its peak must be its own, not the mark the first node left.
-    probe = TaskProbe()
-    kept = []
-    for i in range(5):
-        execute(tiny(i), probe)
-    execute(FakeNode("make", lambda: kept.append(np.ones(kept_mb * MB, np.uint8))), probe)
-    execute(tiny(5), probe)
-    kept.clear()
-    event = execute(FakeNode("alloc", lambda: allocate(allocated_mb * MB, hold=0.0)), probe)
-    got = reading(event)
-    rise = got["peak_rss"] - got["rss_start"]
-    assert 0.75 * allocated_mb * MB < rise < allocated_mb * MB + 5 * MB
+    # In the full suite, threads that earlier tests left behind (a hung node's thread
+    # cannot be killed) allocate and free beside it, which moves RSS between readings:
+    # tried up to three times; a stale reading would fail every try.
+    rises = []
+    kept: list = []
+    for _ in range(3):
+        probe = TaskProbe()
+        kept.clear()
+        for i in range(5):
+            execute(tiny(i), probe)
+        execute(FakeNode("make", lambda: kept.append(np.ones(kept_mb * MB, np.uint8))), probe)
+        execute(tiny(5), probe)
+        kept.clear()
+        event = execute(FakeNode("alloc", lambda: allocate(allocated_mb * MB, hold=0.0)), probe)
+        got = reading(event)
+        rises.append(got["peak_rss"] - got["rss_start"])
+        if 0.75 * allocated_mb * MB < rises[-1] < allocated_mb * MB + 5 * MB:
+            break
+    else:
+        pytest.fail(f"peak rises {rises} for {allocated_mb} MB allocated")
 
 
 def step(x: int) -> int:
