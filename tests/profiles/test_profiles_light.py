@@ -8,12 +8,12 @@ nodes still gets its own peak.
 
 from __future__ import annotations
 
+import mmap
 import sys
 from itertools import pairwise
 
-import numpy as np
 import pytest
-from profiles_helpers import FakeNode, allocate, execute, reading
+from profiles_helpers import FakeNode, execute, reading
 
 from runadvisor.io import DataCatalog
 from runadvisor.pipeline import node, pipeline
@@ -111,26 +111,27 @@ def test_memory_freed_between_nodes_does_not_hide_the_next_nodes_peak(kept_mb, a
     # between nodes (as the scheduler releases a dataset: 20 MB in huge pages
     # goes in microseconds) and the next node allocates less than was freed.
     # Its peak must be its own, not the mark the first node left.
-    # In the full suite, threads that earlier tests left behind (a hung node's thread
-    # cannot be killed) allocate and free beside it, which moves RSS between readings:
-    # tried up to three times; a stale reading would fail every try.
-    rises = []
-    kept: list = []
-    for _ in range(3):
-        probe = TaskProbe()
-        kept.clear()
-        for i in range(5):
-            execute(tiny(i), probe)
-        execute(FakeNode("make", lambda: kept.append(np.ones(kept_mb * MB, np.uint8))), probe)
-        execute(tiny(5), probe)
-        kept.clear()
-        event = execute(FakeNode("alloc", lambda: allocate(allocated_mb * MB, hold=0.0)), probe)
-        got = reading(event)
-        rises.append(got["peak_rss"] - got["rss_start"])
-        if 0.75 * allocated_mb * MB < rises[-1] < allocated_mb * MB + 5 * MB:
-            break
-    else:
-        pytest.fail(f"peak rises {rises} for {allocated_mb} MB allocated")
+    probe = TaskProbe()
+    kept = []
+    for i in range(5):
+        execute(tiny(i), probe)
+    execute(FakeNode("make", lambda: kept.append(fresh_pages(kept_mb * MB))), probe)
+    execute(tiny(5), probe)
+    kept.pop().close()
+    event = execute(FakeNode("alloc", lambda: fresh_pages(allocated_mb * MB).close()), probe)
+    got = reading(event)
+    rise = got["peak_rss"] - got["rss_start"]
+    assert 0.75 * allocated_mb * MB < rise < allocated_mb * MB + 5 * MB
+
+
+def fresh_pages(nbytes: int) -> mmap.mmap:
+    """``nbytes`` of new, touched memory straight from the kernel. An allocator's block
+    (numpy's, malloc's) may reuse pages an earlier test freed but kept resident, which
+    would raise no RSS at all; an anonymous mapping always does, and unmaps on close."""
+    block = mmap.mmap(-1, nbytes)
+    for offset in range(0, nbytes, mmap.PAGESIZE):
+        block[offset] = 1
+    return block
 
 
 def step(x: int) -> int:
