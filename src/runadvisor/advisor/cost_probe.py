@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from runadvisor.advisor.calibrate import MIN_PER_NODE
+from runadvisor.advisor.calibrate import ENGINE_FIELDS, MIN_PER_NODE
 
 _TINY_NODES = 40
 # Floors for figures that noise can push to zero (a hand-off is never free).
@@ -112,14 +112,7 @@ def _start_costs(one: Any) -> dict[str, float]:
     return costs
 
 
-TIMES = (
-    "seq_per_node",
-    "run_overhead",
-    "thread_handoff",
-    "process_start",
-    "process_per_worker",
-    "process_round_trip",
-)
+TIMES = tuple(name for name in ENGINE_FIELDS if not name.endswith("_rate"))  # seconds
 # Rates stay as measured: moving large buffers is page faults and memory traffic more
 # than one thread's CPU, so a busy probe thread's share says little of it (dividing by
 # it made 450 MB of payloads look twice as cheap as they measured). memory_rate is per

@@ -32,7 +32,13 @@ from typing import Any
 from runadvisor.dask.errors import WorkerLostError
 from runadvisor.dask.tasks import NodeSpec, ordered, pick, run_node
 from runadvisor.runners.errors import UnpicklableDataError
-from runadvisor.runners.placement import holds_data, place, read_here, write_here
+from runadvisor.runners.placement import (
+    holds_data,
+    place,
+    read_here,
+    unpicklable_parts,
+    write_here,
+)
 from runadvisor.runners.scheduler import Completion, RunPlan
 from runadvisor.runners.task import Chunks, confirm_datasets, save_chunks
 
@@ -52,27 +58,7 @@ class _RemoteTraceback(Exception):
 def check_pickles(nodes: Sequence[Any], catalog: Any, probes: Sequence[Any]) -> None:
     """Before anything runs: node functions, probes and in-memory pipeline inputs must
     pickle to reach Dask's workers. Raises UnpicklableDataError naming each one."""
-    from runadvisor.io.catalog import dataset_exists, is_ephemeral
-    from runadvisor.io.pickling import find_unpicklable
-    from runadvisor.runners.placement import pickles
-
-    problems = []
-    for node in nodes:
-        where = find_unpicklable(node.func, root=f"node '{node.name}' function")
-        if where:
-            problems.append(where)
-    for probe in probes:
-        where = find_unpicklable(probe, root="observer probe")
-        if where:
-            problems.append(where)
-    produced = {name for node in nodes for name in node.outputs}
-    for name in sorted({name for node in nodes for name in node.inputs} - produced):
-        dataset = catalog[name]
-        if not is_ephemeral(dataset) or not dataset_exists(dataset):
-            continue
-        value = read_here(dataset)
-        if not pickles(value):
-            problems.append(f"dataset {find_unpicklable(value, root=f'catalog[{name!r}]')}")
+    problems = unpicklable_parts(nodes, catalog, probes, functions=True)
     if problems:
         raise UnpicklableDataError(
             "DaskRunner must send nodes and data to Dask workers, and some of it cannot be "

@@ -8,7 +8,7 @@ from typing import Any
 from runadvisor import machine
 from runadvisor.runners.base import AbstractRunner
 from runadvisor.runners.errors import RunnerError, UnpicklableDataError
-from runadvisor.runners.placement import Placement, holds_data, pickles, place, read_here
+from runadvisor.runners.placement import Placement, place, unpicklable_parts
 from runadvisor.runners.process_pool import ProcessExecutor
 from runadvisor.runners.scheduler import RunPlan
 
@@ -78,28 +78,8 @@ def check_transfer(
     does not pickle, and the way out. In-memory free inputs must pickle under
     every start method, so a pipeline that runs under fork also runs under spawn.
     """
-    from runadvisor.io.catalog import dataset_exists, is_ephemeral
-    from runadvisor.io.pickling import find_unpicklable
-
-    problems = []
-    if mp_context != "fork":  # under fork the workers inherit functions and datasets
-        for node in nodes:
-            where = find_unpicklable(node.func, root=f"node '{node.name}' function")
-            if where:
-                problems.append(where)
-        for probe in probes:
-            where = find_unpicklable(probe, root="observer probe")
-            if where:
-                problems.append(where)
-    produced = {name for node in nodes for name in node.outputs}
-    for name in sorted({name for node in nodes for name in node.inputs} - produced):
-        dataset = catalog[name]
-        if not is_ephemeral(dataset) or not holds_data(dataset) or not dataset_exists(dataset):
-            continue  # loaded where it runs, or checked when it is sent
-        value = read_here(dataset)
-        if not pickles(value):
-            where = find_unpicklable(value, root=f"catalog['{name}']") or name
-            problems.append(f"dataset {where}")
+    # under fork the workers inherit functions and datasets
+    problems = unpicklable_parts(nodes, catalog, probes, functions=mp_context != "fork")
     if problems:
         raise UnpicklableDataError(
             "ParallelRunner must send data to worker processes, and some of it cannot be "

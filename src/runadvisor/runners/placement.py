@@ -105,3 +105,36 @@ def place(nodes: Sequence[Any], catalog: Any, start_method: str) -> Placement:
         ):
             inside.add(name)
     return Placement(frozenset(inside))
+
+
+def unpicklable_parts(
+    nodes: Sequence[Any], catalog: Any, probes: Sequence[Any], *, functions: bool
+) -> list[str]:
+    """What must reach a worker process and does not pickle, each named with the
+    attribute path at fault: node functions and observer probes (``functions``: False
+    where workers inherit them by fork), and the in-memory pipeline inputs that live in
+    the parent (those loaded where they run are checked when sent). In-memory inputs
+    must pickle under every start method, so what runs under fork runs under spawn."""
+    from runadvisor.io.catalog import dataset_exists, is_ephemeral
+    from runadvisor.io.pickling import find_unpicklable
+
+    problems = []
+    if functions:
+        for node in nodes:
+            where = find_unpicklable(node.func, root=f"node '{node.name}' function")
+            if where:
+                problems.append(where)
+        for probe in probes:
+            where = find_unpicklable(probe, root="observer probe")
+            if where:
+                problems.append(where)
+    produced = {name for node in nodes for name in node.outputs}
+    for name in sorted({name for node in nodes for name in node.inputs} - produced):
+        dataset = catalog[name]
+        if not is_ephemeral(dataset) or not holds_data(dataset) or not dataset_exists(dataset):
+            continue
+        value = read_here(dataset)
+        if not pickles(value):
+            where = find_unpicklable(value, root=f"catalog['{name}']") or name
+            problems.append(f"dataset {where}")
+    return problems
