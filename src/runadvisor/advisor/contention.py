@@ -28,6 +28,7 @@ import os
 import time
 
 from runadvisor.advisor.native import children_cpu
+from runadvisor.machine import background_paused
 
 BUSY_LOAD = 0.25  # cores used by others above which the capacity curve is measured
 WINDOW = 0.06  # seconds each spin of the probe lasts
@@ -88,7 +89,8 @@ def capacity_point(count: int, window: float = WINDOW) -> float | None:
     """Cores ``count`` spinning child processes of ours get over ``window`` seconds.
 
     Uses ``os.fork``; the children only spin and exit, so forking a process
-    with other threads is safe. None where fork is not available.
+    with other threads is safe; our own background threads (the profiler's)
+    stop for it all the same. None where fork is not available.
     """
     fork = getattr(os, "fork", None)
     if fork is None:
@@ -98,14 +100,15 @@ def capacity_point(count: int, window: float = WINDOW) -> float | None:
     deadline = began + window
     pids = []
     try:
-        for _ in range(count):
-            pid = fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                try:
-                    _spin_until(deadline)
-                finally:
-                    os._exit(0)
-            pids.append(pid)
+        with background_paused():
+            for _ in range(count):
+                pid = fork()
+                if pid == 0:  # pragma: no cover - runs in the child
+                    try:
+                        _spin_until(deadline)
+                    finally:
+                        os._exit(0)
+                pids.append(pid)
     finally:
         for pid in pids:
             os.waitpid(pid, 0)

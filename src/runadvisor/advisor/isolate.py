@@ -39,7 +39,7 @@ from typing import Any
 import cloudpickle
 
 from runadvisor.advisor.status import CRASHED, FAILED, OK, TIMEOUT, UNPICKLABLE
-from runadvisor.machine import default_start_method
+from runadvisor.machine import background_paused, default_start_method
 
 _EXIT_GRACE = 2.0  # seconds a child that has answered gets to exit on its own
 
@@ -97,7 +97,11 @@ def run_isolated(
         daemon=False,  # a daemon process may not start the ParallelRunner's workers
     )
     began = time.perf_counter()
-    process.start()
+    if method == "fork":  # our own background threads (the profiler's) stop for the fork
+        with background_paused():
+            process.start()
+    else:
+        process.start()
     sender.close()
     pid = process.pid
     answered = False
