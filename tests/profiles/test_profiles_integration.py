@@ -29,6 +29,7 @@ runners = pytest.importorskip("runadvisor.runners")
 from runadvisor.io import DataCatalog  # noqa: E402
 from runadvisor.pipeline import node, pipeline  # noqa: E402
 from runadvisor.profiles import Profiler, RunProfile, profile_run  # noqa: E402
+from runadvisor.profiles.gil import DEFAULT_MAX_INTERVAL  # noqa: E402
 
 MB = 2**20
 SPAN = 0.3
@@ -170,5 +171,9 @@ def test_concurrent_thread_nodes_keep_their_own_cpu():
     span = max(r.end for r in loops) - min(r.start for r in loops)
     assert sum(r.cpu for r in loops) < 1.2 * span
     held = sum(r.gil_held for r in loops)
-    assert sum(r.cpu for r in loops) * 0.5 < held <= 1.1 * span + 0.02
+    # A late monitor cycle counts for its whole length, and its nap grows with the busy
+    # period (up to DEFAULT_MAX_INTERVAL): the last one may reach past the loops by up
+    # to half a nap on average (seen: 0.258 s held over a 0.216 s span on Python 3.10).
+    slack = 0.02 + DEFAULT_MAX_INTERVAL / 2
+    assert sum(r.cpu for r in loops) * 0.5 < held <= 1.1 * span + slack
     assert profile.node("sleep").gil_held < 0.1 * held
