@@ -116,5 +116,6 @@ def test_predictions_pay_the_start_method_the_profiled_process_used():
     extra = methods["spawn"] - methods["fork"]
     assert spawn["ParallelRunner(2)"] - fork["ParallelRunner(2)"] == pytest.approx(extra, rel=0.01)
     assert spawn["ThreadRunner(2)"] == pytest.approx(fork["ThreadRunner(2)"])
-    assert rec.kind == "parallel", str(rec)
-    assert any("start by spawn" in step for step in rec.path), rec.path
+    assert rec.facts.start_method == "spawn"
+    if rec.kind == "parallel":  # spawn may cost more than processes save on a short run
+        assert any("start by spawn" in step for step in rec.path), rec.path
