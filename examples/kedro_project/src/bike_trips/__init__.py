@@ -1,4 +1,3 @@
-"""bike_trips
-"""
+"""bike_trips"""
 
 __version__ = "0.1"

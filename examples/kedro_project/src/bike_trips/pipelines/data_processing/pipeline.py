@@ -26,9 +26,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(clean_trips, "trips_raw", "trips_clean", name="clean_trips"),
             Node(clean_stations, "stations_raw", "stations_clean", name="clean_stations"),
-            Node(
-                join_trips, ["trips_clean", "stations_clean"], "trips_joined", name="join_trips"
-            ),
+            Node(join_trips, ["trips_clean", "stations_clean"], "trips_joined", name="join_trips"),
             *(
                 Node(
                     func,
